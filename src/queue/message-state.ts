@@ -1,0 +1,27 @@
+/**
+ * The life of a stored message. `acked` is terminal: the record is removed and only counted.
+ *
+ *   publish ──► ready ◄──────────► delayed      (delayMs, nack { delayMs })
+ *                 │  ▲  ▲
+ *         claim   ▼  │  └── redrive ── deadLettered ◄── (max-attempts | rejected | expired)
+ *              inFlight ── ack ──► acked
+ *                 └── release (ack timeout, consumer gone, nack) ──► ready / delayed / deadLettered
+ */
+export type MessageState = 'ready' | 'delayed' | 'inFlight' | 'deadLettered';
+
+export type DeadLetterReason = 'max-attempts' | 'rejected' | 'expired';
+
+export const TRANSITIONS: Readonly<Record<string, readonly [MessageState | 'new', MessageState | 'acked']>> = {
+  enqueue: ['new', 'ready'],
+  enqueueDelayed: ['new', 'delayed'],
+  promoteDue: ['delayed', 'ready'],
+  claimNext: ['ready', 'inFlight'],
+  ack: ['inFlight', 'acked'],
+  ackMailbox: ['ready', 'acked'],
+  release: ['inFlight', 'ready'],
+  releaseDelayed: ['inFlight', 'delayed'],
+  deadLetter: ['inFlight', 'deadLettered'],
+  expire: ['ready', 'deadLettered'],
+  redrive: ['deadLettered', 'ready'],
+  purge: ['ready', 'acked'],
+};

@@ -1,0 +1,533 @@
+import BetterSqlite3, { Database, Statement } from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeadLetterReason, MessageState } from '../../queue/message-state.js';
+import { DEDUP_WINDOW_MS, MessageStore } from '../message-store.js';
+import {
+  Channel,
+  ChannelStats,
+  ClaimResult,
+  DeadLetter,
+  Delivery,
+  FanOutResult,
+  MessageRef,
+  NewMessage,
+  PublishResult,
+  ReleaseOptions,
+  SweepResult,
+} from '../stored-message.js';
+import { GroupCommit } from './group-commit.js';
+import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+
+const STATE: Record<MessageState, number> = { ready: 0, delayed: 1, inFlight: 2, deadLettered: 3 };
+const STATE_NAMES: MessageState[] = ['ready', 'delayed', 'inFlight', 'deadLettered'];
+const KIND: Record<Channel['kind'], number> = { queue: 0, room: 1 };
+const KIND_NAMES: Channel['kind'][] = ['queue', 'room'];
+/** Rows one sweep moves at most, so a huge backlog of due messages never blocks the event loop for long. */
+const SWEEP_BATCH = 5000;
+
+interface Row {
+  seq: number;
+  ns: string;
+  kind: number;
+  channel: string;
+  client: string;
+  id: string;
+  state: number;
+  priority: number;
+  payload: string;
+  headers: string;
+  published_at: number;
+  expires_at: number;
+  attempts: number;
+  holder: string | null;
+}
+
+interface Counters {
+  ready: number;
+  inFlight: number;
+  delayed: number;
+  deadLettered: number;
+  published: number;
+  acked: number;
+  redelivered: number;
+}
+
+type Totals = Pick<Counters, 'published' | 'acked' | 'redelivered'>;
+
+const ROW_COLUMNS = 'seq, ns, kind, channel, client, id, state, priority, payload, headers, published_at, expires_at, attempts, holder';
+
+/**
+ * The embedded durable store: one SQLite file in DATA_DIR, WAL journal, group commit (see GroupCommit).
+ * Live counts per queue are kept in memory (rebuilt from the table at open) so stats never scan; the
+ * since-creation totals are written to `channels` in the same transaction as the change they count.
+ */
+export class SqliteMessageStore implements MessageStore {
+  private db: Database;
+  private tx: GroupCommit;
+  private s: ReturnType<SqliteMessageStore['prepare']>;
+  private readonly counters = new Map<string, Counters>();
+  private readonly dirtyTotals = new Map<string, Totals>();
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly fileName = 'courier.db',
+    private readonly synchronous: 'NORMAL' | 'FULL' = 'NORMAL',
+  ) {}
+
+  async open(): Promise<void> {
+    if (this.dataDir !== ':memory:') mkdirSync(this.dataDir, { recursive: true });
+    const path = this.dataDir === ':memory:' ? ':memory:' : join(this.dataDir, this.fileName);
+    this.db = new BetterSqlite3(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${this.synchronous}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('temp_store = MEMORY');
+    this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.s = this.prepare(this.db);
+    this.tx = new GroupCommit(this.db, { beforeCommit: () => this.flushTotals(), afterRollback: () => this.loadCounters() });
+    this.loadCounters();
+  }
+
+  async close(): Promise<void> {
+    if (!this.db?.open) return;
+    this.tx.commit();
+    this.db.close();
+  }
+
+  async ping(): Promise<void> {
+    this.s.ping.get();
+  }
+
+  declare(ns: string, kind: Channel['kind'], name: string, now: number): Promise<void> {
+    return this.tx.run(() => {
+      this.ensureChannel(ns, kind, name, now);
+    });
+  }
+
+  enqueue(channel: Channel, messages: readonly NewMessage[], now: number): Promise<PublishResult[]> {
+    return this.tx.run(() => {
+      this.ensureChannel(channel.ns, channel.kind, channel.name, now);
+      const batchKeys = new Map<string, string>();
+      const results: PublishResult[] = [];
+      let delayed = 0;
+      let ready = 0;
+      for (const m of messages) {
+        const known = m.key ? (batchKeys.get(m.key) ?? this.knownKey(channel, m.key, now)) : undefined;
+        if (known) {
+          results.push({ id: known, duplicate: true });
+          continue;
+        }
+        const id = randomUUID();
+        if (m.key) {
+          batchKeys.set(m.key, id);
+          this.s.putKey.run(channel.ns, KIND[channel.kind], channel.name, m.key, id, now + DEDUP_WINDOW_MS);
+        }
+        this.insert(id, channel, m, now);
+        if (m.delayMs > 0) delayed++;
+        else ready++;
+        results.push({ id, duplicate: false });
+      }
+      const c = this.countersOf(channel.ns, channel.kind, channel.name);
+      c.ready += ready;
+      c.delayed += delayed;
+      this.addTotals(channel.ns, channel.kind, channel.name, 'published', ready + delayed);
+      return results;
+    });
+  }
+
+  fanOut(ns: string, room: string, message: NewMessage, now: number): Promise<FanOutResult> {
+    return this.tx.run(() => {
+      this.ensureChannel(ns, 'room', room, now);
+      const roomChannel: Channel = { ns, kind: 'room', name: room, client: '' };
+      const known = message.key ? this.knownKey(roomChannel, message.key, now) : undefined;
+      if (known) return { id: known, duplicate: true, clients: [] };
+      const id = randomUUID();
+      if (message.key) this.s.putKey.run(ns, KIND.room, room, message.key, id, now + DEDUP_WINDOW_MS);
+      const clients = (this.s.members.all(ns, room) as { client: string }[]).map((r) => r.client);
+      for (const client of clients) this.insert(id, { ns, kind: 'room', name: room, client }, message, now);
+      const c = this.countersOf(ns, 'room', room);
+      if (message.delayMs > 0) c.delayed += clients.length;
+      else c.ready += clients.length;
+      this.addTotals(ns, 'room', room, 'published', 1);
+      return { id, duplicate: false, clients };
+    });
+  }
+
+  claimNext(channel: Channel, holder: string, max: number, now: number, ackDeadline: number): Promise<ClaimResult> {
+    return this.tx.run(() => {
+      const deliveries: Delivery[] = [];
+      let expired = 0;
+      while (deliveries.length < max) {
+        const rows = this.s.nextReady.all(channel.ns, KIND[channel.kind], channel.name, channel.client, max - deliveries.length) as Row[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          if (row.expires_at > 0 && row.expires_at <= now) {
+            this.s.toDead.run('expired', now, row.seq);
+            this.move(row, 'ready', 'deadLettered');
+            expired++;
+            continue;
+          }
+          this.s.toInFlight.run(holder, ackDeadline, row.seq);
+          this.move(row, 'ready', 'inFlight');
+          if (row.attempts > 0) this.addTotals(row.ns, KIND_NAMES[row.kind], row.channel, 'redelivered', 1);
+          deliveries.push(toDelivery(row, channel, row.attempts + 1));
+        }
+      }
+      return { deliveries, expired };
+    });
+  }
+
+  redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number): Promise<Delivery[]> {
+    return this.tx.run(() => {
+      const rows = this.s.heldIn.all(holder, channel.ns, KIND[channel.kind], channel.name, channel.client) as Row[];
+      const out: Delivery[] = [];
+      for (const row of rows) {
+        if (row.attempts >= maxAttempts) {
+          this.s.toDead.run('max-attempts', now, row.seq);
+          this.move(row, 'inFlight', 'deadLettered');
+          continue;
+        }
+        this.s.toInFlight.run(holder, ackDeadline, row.seq);
+        this.addTotals(row.ns, KIND_NAMES[row.kind], row.channel, 'redelivered', 1);
+        out.push(toDelivery(row, channel, row.attempts + 1));
+      }
+      return out;
+    });
+  }
+
+  async peekReady(channel: Channel, max: number, now: number): Promise<Delivery[]> {
+    const rows = this.s.nextReady.all(channel.ns, KIND[channel.kind], channel.name, channel.client, max) as Row[];
+    return rows.filter((r) => !(r.expires_at > 0 && r.expires_at <= now)).map((r) => toDelivery(r, channel, r.attempts + 1));
+  }
+
+  ack(ns: string, refs: readonly MessageRef[], holder: string | null): Promise<MessageRef[]> {
+    return this.tx.run(() => {
+      const settled: MessageRef[] = [];
+      for (const ref of refs) {
+        const row = this.s.byRef.get(ns, ref.id, ref.client) as Row | undefined;
+        if (!row) continue;
+        const ok =
+          holder === null
+            ? row.kind === KIND.room && (row.state === STATE.ready || row.state === STATE.inFlight)
+            : row.state === STATE.inFlight && row.holder === holder;
+        if (!ok) continue;
+        this.s.remove.run(row.seq);
+        this.move(row, STATE_NAMES[row.state], null);
+        this.addTotals(ns, KIND_NAMES[row.kind], row.channel, 'acked', 1);
+        settled.push(ref);
+      }
+      return settled;
+    });
+  }
+
+  release(ns: string, refs: readonly MessageRef[], holder: string, options: ReleaseOptions): Promise<MessageRef[]> {
+    return this.tx.run(() => {
+      const released: MessageRef[] = [];
+      for (const ref of refs) {
+        const row = this.s.byRef.get(ns, ref.id, ref.client) as Row | undefined;
+        if (!row || row.state !== STATE.inFlight || row.holder !== holder) continue;
+        this.releaseRow(row, options);
+        released.push(ref);
+      }
+      return released;
+    });
+  }
+
+  releaseHolder(holder: string, options: ReleaseOptions): Promise<Channel[]> {
+    return this.tx.run(() => {
+      const woken = new Map<string, Channel>();
+      for (const row of this.s.heldBy.all(holder) as Row[]) {
+        this.releaseRow(row, options);
+        const ch = channelOf(row);
+        woken.set(channelKey(ch), ch);
+      }
+      return [...woken.values()];
+    });
+  }
+
+  deadLetter(ns: string, refs: readonly MessageRef[], holder: string, now: number): Promise<MessageRef[]> {
+    return this.tx.run(() => {
+      const out: MessageRef[] = [];
+      for (const ref of refs) {
+        const row = this.s.byRef.get(ns, ref.id, ref.client) as Row | undefined;
+        if (!row || row.state !== STATE.inFlight || row.holder !== holder) continue;
+        this.s.toDead.run('rejected', now, row.seq);
+        this.move(row, 'inFlight', 'deadLettered');
+        out.push(ref);
+      }
+      return out;
+    });
+  }
+
+  sweep(now: number, maxAttempts: number, recoverAll: boolean): Promise<SweepResult> {
+    return this.tx.run(() => {
+      const woken = new Map<string, Channel>();
+      const wake = (row: Row) => {
+        const ch = channelOf(row);
+        woken.set(channelKey(ch), ch);
+      };
+      let more = false;
+      const due = this.s.dueDelayed.all(now, SWEEP_BATCH) as Row[];
+      for (const row of due) {
+        this.s.toReady.run(row.seq);
+        this.move(row, 'delayed', 'ready');
+        wake(row);
+      }
+      more ||= due.length === SWEEP_BATCH;
+      const late = (recoverAll ? this.s.allInFlight.all(SWEEP_BATCH) : this.s.dueInFlight.all(now, SWEEP_BATCH)) as Row[];
+      for (const row of late) {
+        this.releaseRow(row, { now, availableAt: now, maxAttempts });
+        wake(row);
+      }
+      more ||= late.length === SWEEP_BATCH;
+      const old = this.s.dueExpiry.all(now, SWEEP_BATCH) as Row[];
+      for (const row of old) {
+        this.s.toDead.run('expired', now, row.seq);
+        this.move(row, STATE_NAMES[row.state], 'deadLettered');
+      }
+      more ||= old.length === SWEEP_BATCH;
+      this.s.dropKeys.run(now);
+      const next = this.s.nextDue.get() as { a: number | null; d: number | null; e: number | null };
+      const nextDueAt = more ? now : minDefined([next.a, next.d, next.e]);
+      return { woken: [...woken.values()], timedOut: late.length, expired: old.length, nextDueAt };
+    });
+  }
+
+  redrive(ns: string, kind: Channel['kind'], name: string, now: number): Promise<Channel[]> {
+    return this.tx.run(() => {
+      const woken = new Map<string, Channel>();
+      for (const row of this.s.deadIn.all(ns, KIND[kind], name, -1) as Row[]) {
+        this.s.redrive.run(now, row.seq);
+        this.move(row, 'deadLettered', 'ready');
+        const ch = channelOf(row);
+        woken.set(channelKey(ch), ch);
+      }
+      return [...woken.values()];
+    });
+  }
+
+  purge(channel: Channel): Promise<number> {
+    return this.tx.run(() => {
+      const purged = this.s.purge.run(channel.ns, KIND[channel.kind], channel.name, channel.client).changes;
+      this.countersOf(channel.ns, channel.kind, channel.name).ready -= purged;
+      return purged;
+    });
+  }
+
+  async stats(ns: string, kind: Channel['kind'], name: string): Promise<ChannelStats | null> {
+    const c = this.counters.get(counterKey(ns, kind, name));
+    if (!c) return null;
+    let oldestReadyAt: number | null = null;
+    if (c.ready > 0) {
+      const row = this.s.oldestReady.get(ns, KIND[kind], name) as { at: number | null };
+      oldestReadyAt = row.at;
+    }
+    return { name, ...c, oldestReadyAt };
+  }
+
+  async list(ns: string, kind: Channel['kind']): Promise<string[]> {
+    return (this.s.listChannels.all(ns, KIND[kind]) as { name: string }[]).map((r) => r.name);
+  }
+
+  async deadLetters(ns: string, kind: Channel['kind'], name: string, limit: number): Promise<DeadLetter[]> {
+    return (this.s.deadIn.all(ns, KIND[kind], name, limit) as (Row & { reason: DeadLetterReason; dead_at: number })[]).map((r) => ({
+      id: r.id,
+      client: r.client,
+      payload: r.payload,
+      attempts: r.attempts,
+      reason: r.reason,
+      deadLetteredAt: r.dead_at,
+    }));
+  }
+
+  join(ns: string, room: string, client: string, now: number): Promise<void> {
+    return this.tx.run(() => {
+      this.ensureChannel(ns, 'room', room, now);
+      this.s.join.run(ns, room, client, now);
+    });
+  }
+
+  leave(ns: string, room: string, client: string): Promise<void> {
+    return this.tx.run(() => {
+      this.s.leave.run(ns, room, client);
+    });
+  }
+
+  async memberships(ns: string, client: string): Promise<string[]> {
+    return (this.s.memberships.all(ns, client) as { room: string }[]).map((r) => r.room);
+  }
+
+  async memberCount(ns: string, room: string): Promise<number> {
+    return (this.s.memberCount.get(ns, room) as { n: number }).n;
+  }
+
+  private insert(id: string, channel: Channel, m: NewMessage, now: number): void {
+    const delayed = m.delayMs > 0;
+    this.s.insert.run(
+      channel.ns,
+      KIND[channel.kind],
+      channel.name,
+      channel.client,
+      id,
+      delayed ? STATE.delayed : STATE.ready,
+      m.priority,
+      m.payload,
+      JSON.stringify(m.headers),
+      now,
+      now + m.delayMs,
+      m.ttlMs > 0 ? now + m.ttlMs : 0,
+    );
+  }
+
+  private releaseRow(row: Row, { now, availableAt, maxAttempts }: ReleaseOptions): void {
+    if (row.attempts >= maxAttempts) {
+      this.s.toDead.run('max-attempts', now, row.seq);
+      this.move(row, 'inFlight', 'deadLettered');
+    } else if (availableAt > now) {
+      this.s.toDelayed.run(availableAt, row.seq);
+      this.move(row, 'inFlight', 'delayed');
+    } else {
+      this.s.toReady.run(row.seq);
+      this.move(row, 'inFlight', 'ready');
+    }
+  }
+
+  /** Keeps the in-memory live counts in step with one row's transition (`to` null = removed). */
+  private move(row: Row, from: MessageState, to: MessageState | null): void {
+    const c = this.countersOf(row.ns, KIND_NAMES[row.kind], row.channel);
+    c[from]--;
+    if (to) c[to]++;
+  }
+
+  private ensureChannel(ns: string, kind: Channel['kind'], name: string, now: number): void {
+    if (this.counters.has(counterKey(ns, kind, name))) return;
+    this.s.declare.run(ns, KIND[kind], name, now);
+    this.countersOf(ns, kind, name);
+  }
+
+  private countersOf(ns: string, kind: Channel['kind'], name: string): Counters {
+    const key = counterKey(ns, kind, name);
+    let c = this.counters.get(key);
+    if (!c) {
+      c = { ready: 0, inFlight: 0, delayed: 0, deadLettered: 0, published: 0, acked: 0, redelivered: 0 };
+      this.counters.set(key, c);
+    }
+    return c;
+  }
+
+  private addTotals(ns: string, kind: Channel['kind'], name: string, field: keyof Totals, n: number): void {
+    if (n === 0) return;
+    this.countersOf(ns, kind, name)[field] += n;
+    const key = counterKey(ns, kind, name);
+    let t = this.dirtyTotals.get(key);
+    if (!t) this.dirtyTotals.set(key, (t = { published: 0, acked: 0, redelivered: 0 }));
+    t[field] += n;
+  }
+
+  private flushTotals(): void {
+    for (const [key, t] of this.dirtyTotals) {
+      const [ns, kind, name] = key.split('\0');
+      this.s.addTotals.run(t.published, t.acked, t.redelivered, ns, Number(kind), name);
+    }
+    this.dirtyTotals.clear();
+  }
+
+  /** Rebuilds the live counts from the tables (at open, and after a failed commit). */
+  private loadCounters(): void {
+    this.counters.clear();
+    this.dirtyTotals.clear();
+    for (const r of this.s.loadChannels.all() as { ns: string; kind: number; name: string; published: number; acked: number; redelivered: number }[]) {
+      const c = this.countersOf(r.ns, KIND_NAMES[r.kind], r.name);
+      c.published = r.published;
+      c.acked = r.acked;
+      c.redelivered = r.redelivered;
+    }
+    for (const r of this.s.countStates.all() as { ns: string; kind: number; channel: string; state: number; n: number }[]) {
+      this.countersOf(r.ns, KIND_NAMES[r.kind], r.channel)[STATE_NAMES[r.state]] += r.n;
+    }
+  }
+
+  private knownKey(channel: Channel, key: string, now: number): string | undefined {
+    const hit = this.s.getKey.get(channel.ns, KIND[channel.kind], channel.name, key, now) as { id: string } | undefined;
+    return hit?.id;
+  }
+
+  private prepare(db: Database) {
+    const st = (sql: string): Statement => db.prepare(sql);
+    return {
+      ping: st('SELECT 1'),
+      insert: st(
+        `INSERT INTO messages (ns, kind, channel, client, id, state, priority, payload, headers, published_at, available_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      nextReady: st(
+        `SELECT ${ROW_COLUMNS} FROM messages INDEXED BY messages_ready
+         WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0 ORDER BY priority DESC, seq LIMIT ?`,
+      ),
+      byRef: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE ns = ? AND id = ? AND client = ?`),
+      heldBy: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE holder = ? AND state = 2 ORDER BY seq`),
+      heldIn: st(
+        `SELECT ${ROW_COLUMNS} FROM messages WHERE holder = ? AND state = 2 AND ns = ? AND kind = ? AND channel = ? AND client = ? ORDER BY seq`,
+      ),
+      toInFlight: st('UPDATE messages SET state = 2, attempts = attempts + 1, holder = ?, deadline = ? WHERE seq = ?'),
+      toReady: st('UPDATE messages SET state = 0, holder = NULL, deadline = 0 WHERE seq = ?'),
+      toDelayed: st('UPDATE messages SET state = 1, holder = NULL, deadline = 0, available_at = ? WHERE seq = ?'),
+      toDead: st('UPDATE messages SET state = 3, holder = NULL, deadline = 0, reason = ?, dead_at = ? WHERE seq = ?'),
+      redrive: st('UPDATE messages SET state = 0, attempts = 0, reason = NULL, dead_at = 0, available_at = ? WHERE seq = ?'),
+      remove: st('DELETE FROM messages WHERE seq = ?'),
+      purge: st('DELETE FROM messages WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0'),
+      dueDelayed: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE state = 1 AND available_at <= ? ORDER BY available_at LIMIT ?`),
+      dueInFlight: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE state = 2 AND deadline <= ? ORDER BY deadline LIMIT ?`),
+      allInFlight: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE state = 2 ORDER BY seq LIMIT ?`),
+      dueExpiry: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE expires_at > 0 AND expires_at <= ? AND state IN (0, 1) LIMIT ?`),
+      nextDue: st(
+        `SELECT (SELECT MIN(available_at) FROM messages WHERE state = 1) AS a,
+                (SELECT MIN(deadline) FROM messages WHERE state = 2) AS d,
+                (SELECT MIN(expires_at) FROM messages WHERE expires_at > 0 AND state IN (0, 1)) AS e`,
+      ),
+      deadIn: st(
+        `SELECT ${ROW_COLUMNS}, reason, dead_at FROM messages WHERE ns = ? AND kind = ? AND channel = ? AND state = 3
+         ORDER BY dead_at, seq LIMIT ?`,
+      ),
+      oldestReady: st('SELECT MIN(published_at) AS at FROM messages WHERE ns = ? AND kind = ? AND channel = ? AND state = 0'),
+      declare: st('INSERT OR IGNORE INTO channels (ns, kind, name, created_at) VALUES (?, ?, ?, ?)'),
+      addTotals: st('UPDATE channels SET published = published + ?, acked = acked + ?, redelivered = redelivered + ? WHERE ns = ? AND kind = ? AND name = ?'),
+      loadChannels: st('SELECT ns, kind, name, published, acked, redelivered FROM channels'),
+      countStates: st('SELECT ns, kind, channel, state, COUNT(*) AS n FROM messages GROUP BY ns, kind, channel, state'),
+      listChannels: st('SELECT name FROM channels WHERE ns = ? AND kind = ? ORDER BY name'),
+      getKey: st('SELECT id FROM dedup WHERE ns = ? AND kind = ? AND channel = ? AND key = ? AND expires_at > ?'),
+      putKey: st('INSERT OR REPLACE INTO dedup (ns, kind, channel, key, id, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      dropKeys: st('DELETE FROM dedup WHERE expires_at <= ?'),
+      members: st('SELECT client FROM members WHERE ns = ? AND room = ? ORDER BY client'),
+      join: st('INSERT OR IGNORE INTO members (ns, room, client, joined_at) VALUES (?, ?, ?, ?)'),
+      leave: st('DELETE FROM members WHERE ns = ? AND room = ? AND client = ?'),
+      memberships: st('SELECT room FROM members WHERE ns = ? AND client = ? ORDER BY room'),
+      memberCount: st('SELECT COUNT(*) AS n FROM members WHERE ns = ? AND room = ?'),
+    };
+  }
+}
+
+function counterKey(ns: string, kind: Channel['kind'], name: string): string {
+  return `${ns}\0${KIND[kind]}\0${name}`;
+}
+
+function channelOf(row: Row): Channel {
+  return { ns: row.ns, kind: KIND_NAMES[row.kind], name: row.channel, client: row.client };
+}
+
+function channelKey(c: Channel): string {
+  return `${c.ns}\0${c.kind}\0${c.name}\0${c.client}`;
+}
+
+function toDelivery(row: Row, channel: Channel, attempt: number): Delivery {
+  return { id: row.id, channel, payload: row.payload, headers: JSON.parse(row.headers), attempt, publishedAt: row.published_at };
+}
+
+function minDefined(values: (number | null)[]): number | null {
+  const defined = values.filter((v): v is number => v !== null);
+  return defined.length ? Math.min(...defined) : null;
+}
