@@ -1,0 +1,19 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CommonModule } from './common/common.module.js';
+import { CourierConfigModule } from './config/config.module.js';
+import { EnvSchema } from './config/env.schema.js';
+import { HealthModule } from './health/health.module.js';
+import { QueueModule } from './queue/queue.module.js';
+import { RoomsModule } from './rooms/rooms.module.js';
+import { StoreModule } from './store/store.module.js';
+
+@Module({})
+export class AppModule {
+  /** `overrides` win over the environment (tests start the app on a temp dir and a random port this way). */
+  static forRoot(overrides: Partial<Record<keyof EnvSchema, string>> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CourierConfigModule.forRoot(overrides), CommonModule, StoreModule, QueueModule, RoomsModule, HealthModule],
+    };
+  }
+}

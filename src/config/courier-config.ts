@@ -1,0 +1,42 @@
+import { EnvSchema, validateEnv } from './env.schema.js';
+
+/** The validated configuration, typed and parsed once; injected wherever a setting is needed. */
+export class CourierConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly store: 'sqlite' | 'memory' | 'redis';
+  readonly dataDir: string;
+  readonly redisUrl: string;
+  readonly ackTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly maxPayloadBytes: number;
+  /** Raw `API_KEYS`; parsed by the auth module. */
+  readonly apiKeys: string;
+  readonly jwtSecret: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly depthAlarm: number;
+  readonly corsOrigins: string[];
+
+  constructor(env: EnvSchema) {
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.store = env.STORE;
+    this.dataDir = env.DATA_DIR;
+    this.redisUrl = env.REDIS_URL;
+    this.ackTimeoutMs = env.ACK_TIMEOUT_MS;
+    this.maxAttempts = env.MAX_ATTEMPTS;
+    this.maxPayloadBytes = env.MAX_PAYLOAD_BYTES;
+    this.apiKeys = env.API_KEYS;
+    this.jwtSecret = env.JWT_SECRET;
+    this.logLevel = env.LOG_LEVEL;
+    this.depthAlarm = env.DEPTH_ALARM;
+    this.corsOrigins = env.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+  }
+
+  /** Defaults of every variable, some overridden (validated like the environment): handy in tests. */
+  static with(overrides: Partial<Record<keyof EnvSchema, string>> = {}): CourierConfig {
+    return new CourierConfig(validateEnv(overrides));
+  }
+}

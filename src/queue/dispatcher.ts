@@ -1,0 +1,160 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { CourierConfig } from '../config/courier-config.js';
+import { MESSAGE_STORE } from '../store/message-store.js';
+import type { MessageStore } from '../store/message-store.js';
+import { Channel, Delivery } from '../store/stored-message.js';
+import { Subscription } from './subscription.js';
+
+interface Line {
+  readonly channel: Channel;
+  readonly subs: Subscription[];
+  /** Rotates the first subscription served, so competing consumers share the load. */
+  turn: number;
+  running: boolean;
+  again: boolean;
+}
+
+/**
+ * Push delivery, written once for queues and for durable room members: when a channel may have ready
+ * messages and its subscriptions have free prefetch slots, claim into those slots and hand the
+ * deliveries over. Claims issued in one turn share one store transaction (group commit).
+ */
+@Injectable()
+export class Dispatcher {
+  private readonly lines = new Map<string, Line>();
+  private readonly listeners: ((channel: Channel, deliveries: readonly Delivery[]) => void)[] = [];
+
+  constructor(
+    @Inject(MESSAGE_STORE) private readonly store: MessageStore,
+    private readonly clock: Clock,
+    private readonly config: CourierConfig,
+  ) {}
+
+  /** Observers of every delivery (metrics). */
+  onDeliver(listener: (channel: Channel, deliveries: readonly Delivery[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  add(sub: Subscription): void {
+    const key = channelKey(sub.channel);
+    let line = this.lines.get(key);
+    if (!line) this.lines.set(key, (line = { channel: sub.channel, subs: [], turn: 0, running: false, again: false }));
+    line.subs.push(sub);
+    void this.dispatch(line);
+  }
+
+  remove(sub: Subscription): void {
+    const key = channelKey(sub.channel);
+    const line = this.lines.get(key);
+    if (!line) return;
+    sub.closed = true;
+    const i = line.subs.indexOf(sub);
+    if (i >= 0) line.subs.splice(i, 1);
+    if (line.subs.length === 0 && !line.running) this.lines.delete(key);
+  }
+
+  subscriptions(channel: Channel): readonly Subscription[] {
+    return this.lines.get(channelKey(channel))?.subs ?? [];
+  }
+
+  has(channel: Channel): boolean {
+    return (this.lines.get(channelKey(channel))?.subs.length ?? 0) > 0;
+  }
+
+  wake(channel: Channel): void {
+    const line = this.lines.get(channelKey(channel));
+    if (line) void this.dispatch(line);
+  }
+
+  /** Frees the slots of settled messages and refills them. */
+  settled(sub: Subscription, ids: readonly string[]): void {
+    for (const id of ids) sub.held.delete(id);
+    this.wake(sub.channel);
+  }
+
+  /** Records a delivery made outside the claim loop (getAll) so the window and deadlines stay right. */
+  hold(sub: Subscription, deliveries: readonly Delivery[], deadline: number): void {
+    for (const d of deliveries) sub.held.set(d.id, deadline);
+  }
+
+  /**
+   * Mirrors the store's ack-timeout sweep locally: what passed its deadline is no longer held here.
+   * Returns the subscriptions that got slots back.
+   */
+  expireHeld(now: number): void {
+    for (const line of this.lines.values()) {
+      let freed = false;
+      for (const sub of line.subs) {
+        for (const [id, deadline] of sub.held) {
+          if (deadline <= now) {
+            sub.held.delete(id);
+            freed = true;
+          }
+        }
+      }
+      if (freed) void this.dispatch(line);
+    }
+  }
+
+  deadline(now: number): number {
+    return now + this.config.ackTimeoutMs;
+  }
+
+  private async dispatch(line: Line): Promise<void> {
+    if (line.running) {
+      line.again = true;
+      return;
+    }
+    line.running = true;
+    try {
+      do {
+        line.again = false;
+        const n = line.subs.length;
+        if (n === 0) break;
+        const start = line.turn++ % n;
+        const claims: Promise<boolean>[] = [];
+        for (let k = 0; k < n; k++) {
+          const sub = line.subs[(start + k) % n];
+          const free = sub.free;
+          if (free > 0) claims.push(this.claimInto(sub, free));
+        }
+        if (claims.length === 0) break;
+        const filled = await Promise.all(claims);
+        // A claim that came back full may have left more behind: go round again.
+        if (filled.some(Boolean)) line.again = true;
+      } while (line.again);
+    } catch {
+      // The store refused (e.g. Redis down): what was not claimed stays ready; the next wake retries.
+    } finally {
+      line.running = false;
+      if (line.subs.length === 0) this.lines.delete(channelKey(line.channel));
+    }
+  }
+
+  private async claimInto(sub: Subscription, max: number): Promise<boolean> {
+    sub.pending += max;
+    const now = this.clock.now();
+    const deadline = this.deadline(now);
+    let deliveries: Delivery[];
+    try {
+      ({ deliveries } = await this.store.claimNext(sub.channel, sub.consumer.id, max, now, deadline));
+    } finally {
+      sub.pending -= max;
+    }
+    if (deliveries.length === 0) return false;
+    if (sub.closed) {
+      const refs = deliveries.map((d) => ({ id: d.id, client: d.channel.client }));
+      await this.store.release(sub.channel.ns, refs, sub.consumer.id, { now, availableAt: now, maxAttempts: this.config.maxAttempts });
+      return false;
+    }
+    for (const d of deliveries) sub.held.set(d.id, deadline);
+    sub.consumer.deliver(deliveries);
+    for (const listener of this.listeners) listener(sub.channel, deliveries);
+    return deliveries.length === max;
+  }
+}
+
+export function channelKey(c: Channel): string {
+  return `${c.ns}\0${c.kind}\0${c.name}\0${c.client}`;
+}

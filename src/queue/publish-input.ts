@@ -1,0 +1,51 @@
+import { CourierError } from '../common/courier-error.js';
+import { NewMessage } from '../store/stored-message.js';
+
+/** A message as producers describe it (REST body, socket event), before it is encoded for the store. */
+export interface PublishInput {
+  payload: unknown;
+  key?: string;
+  delayMs?: number;
+  priority?: number;
+  ttlMs?: number;
+  headers?: Record<string, string>;
+}
+
+export const PUBLISH_FIELDS = ['payload', 'key', 'delayMs', 'priority', 'ttlMs', 'headers'] as const;
+export const MAX_BATCH = 1000;
+export const MAX_DELAY_MS = 30 * 24 * 60 * 60 * 1000;
+export const MAX_KEY_LENGTH = 256;
+
+/**
+ * Checks one message against the contract's rules and encodes it once (payload and headers become the
+ * strings the store keeps). Edges validate their DTOs first for field-by-field messages; this is the
+ * single place the rules are enforced whatever the edge.
+ */
+export function toNewMessage(input: PublishInput, where = ''): NewMessage {
+  const at = (field: string) => (where ? `${where}.${field}` : field);
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw CourierError.validation(`${where || 'message'} must be an object`);
+  for (const field of Object.keys(input)) {
+    if (!(PUBLISH_FIELDS as readonly string[]).includes(field)) throw CourierError.validation(`${at(field)} is not allowed`, { field: at(field) });
+  }
+  if (input.payload === undefined) throw CourierError.validation(`${at('payload')} is required`, { field: at('payload') });
+  const priority = intIn(input.priority, 0, 9, at('priority'), 0);
+  const delayMs = intIn(input.delayMs, 0, MAX_DELAY_MS, at('delayMs'), 0);
+  const ttlMs = intIn(input.ttlMs, 1, MAX_DELAY_MS, at('ttlMs'), 0);
+  const key = input.key ?? '';
+  if (typeof key !== 'string' || (input.key !== undefined && (key.length < 1 || key.length > MAX_KEY_LENGTH))) {
+    throw CourierError.validation(`${at('key')} must be a string of 1 to ${MAX_KEY_LENGTH} characters`, { field: at('key') });
+  }
+  const headers = input.headers ?? {};
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
+    throw CourierError.validation(`${at('headers')} must be a map of strings`, { field: at('headers') });
+  }
+  return { payload: JSON.stringify(input.payload), headers: { ...headers }, priority, delayMs, ttlMs, key };
+}
+
+function intIn(value: unknown, min: number, max: number, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw CourierError.validation(`${field} must be an integer from ${min} to ${max}`, { field });
+  }
+  return value;
+}

@@ -1,0 +1,208 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { CourierError } from '../common/courier-error.js';
+import { assertName } from '../common/names.js';
+import { CourierConfig } from '../config/courier-config.js';
+import { MESSAGE_STORE } from '../store/message-store.js';
+import type { MessageStore } from '../store/message-store.js';
+import { Channel, DeadLetter, PublishResult } from '../store/stored-message.js';
+import { Consumer } from './consumer.js';
+import { channelKey, Dispatcher } from './dispatcher.js';
+import { MAX_BATCH, PublishInput, toNewMessage } from './publish-input.js';
+import { QueueStats, toQueueStats } from './queue-stats.js';
+import { RedeliveryScheduler } from './redelivery.scheduler.js';
+import { Subscription } from './subscription.js';
+import { WakeBus } from './wake-bus.js';
+
+export const DEFAULT_PREFETCH = 10;
+export const MAX_PREFETCH = 1000;
+
+export function queueChannel(ns: string, name: string): Channel {
+  return { ns, kind: 'queue', name, client: '' };
+}
+
+/**
+ * Point-to-point queues (contract §2): durable publish, competing consumers with prefetch, ack / nack,
+ * redelivery and dead letters. Knows nothing of sockets or HTTP: a consumer is anything with `deliver`.
+ */
+@Injectable()
+export class QueueService {
+  /** consumer id → its subscriptions by queue key. */
+  private readonly byConsumer = new Map<string, Map<string, Subscription>>();
+
+  constructor(
+    @Inject(MESSAGE_STORE) private readonly store: MessageStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly wakeBus: WakeBus,
+    private readonly scheduler: RedeliveryScheduler,
+    private readonly clock: Clock,
+    private readonly config: CourierConfig,
+  ) {
+    wakeBus.onWake((channel) => {
+      if (channel.kind === 'queue') dispatcher.wake(channel);
+    });
+  }
+
+  async publish(ns: string, queue: string, input: PublishInput): Promise<PublishResult> {
+    const [result] = await this.publishBatch(ns, queue, [input]);
+    return result;
+  }
+
+  /** Stores every message or none; resolves once they are durable. */
+  async publishBatch(ns: string, queue: string, inputs: readonly PublishInput[]): Promise<PublishResult[]> {
+    assertName('queue', queue);
+    if (!Array.isArray(inputs) || inputs.length < 1 || inputs.length > MAX_BATCH) {
+      throw CourierError.validation(`messages must hold 1 to ${MAX_BATCH} messages`, { field: 'messages' });
+    }
+    const messages = inputs.map((m, i) => toNewMessage(m, inputs.length > 1 ? `messages[${i}]` : ''));
+    const channel = queueChannel(ns, queue);
+    const now = this.clock.now();
+    const results = await this.store.enqueue(channel, messages, now);
+    this.wakeBus.wake([channel]);
+    for (const m of messages) this.scheduler.dueAfter(now, m);
+    return results;
+  }
+
+  /** Makes `consumer` a consumer of the queue (again: a new prefetch replaces the old one). */
+  async subscribe(ns: string, queue: string, consumer: Consumer, prefetch = DEFAULT_PREFETCH): Promise<void> {
+    assertName('queue', queue);
+    if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > MAX_PREFETCH) {
+      throw CourierError.validation(`prefetch must be an integer from 1 to ${MAX_PREFETCH}`, { field: 'prefetch' });
+    }
+    const channel = queueChannel(ns, queue);
+    await this.store.declare(ns, 'queue', queue, this.clock.now());
+    let subs = this.byConsumer.get(consumer.id);
+    if (!subs) this.byConsumer.set(consumer.id, (subs = new Map()));
+    const existing = subs.get(channelKey(channel));
+    if (existing) {
+      existing.prefetch = prefetch;
+      this.dispatcher.wake(channel);
+      return;
+    }
+    const sub = new Subscription(consumer, channel, prefetch);
+    subs.set(channelKey(channel), sub);
+    this.dispatcher.add(sub);
+  }
+
+  isSubscribed(ns: string, queue: string, consumerId: string): boolean {
+    return this.byConsumer.get(consumerId)?.has(channelKey(queueChannel(ns, queue))) ?? false;
+  }
+
+  /** Stops deliveries to this consumer; what it held becomes ready again. */
+  async unsubscribe(ns: string, queue: string, consumerId: string): Promise<void> {
+    assertName('queue', queue);
+    const channel = queueChannel(ns, queue);
+    const subs = this.byConsumer.get(consumerId);
+    const sub = subs?.get(channelKey(channel));
+    if (!subs || !sub) return;
+    subs.delete(channelKey(channel));
+    if (subs.size === 0) this.byConsumer.delete(consumerId);
+    this.dispatcher.remove(sub);
+    const refs = [...sub.held.keys()].map((id) => ({ id, client: '' }));
+    if (refs.length) {
+      const now = this.clock.now();
+      await this.store.release(ns, refs, consumerId, { now, availableAt: now, maxAttempts: this.config.maxAttempts });
+      this.wakeBus.wake([channel]);
+    }
+  }
+
+  /** The consumer went away (socket closed): everything it held is released. */
+  async consumerGone(consumerId: string): Promise<void> {
+    const subs = this.byConsumer.get(consumerId);
+    this.byConsumer.delete(consumerId);
+    for (const sub of subs?.values() ?? []) this.dispatcher.remove(sub);
+    const now = this.clock.now();
+    const woken = await this.store.releaseHolder(consumerId, { now, availableAt: now, maxAttempts: this.config.maxAttempts });
+    this.wakeBus.wake(woken);
+  }
+
+  /** Which of `ids` this consumer holds on a queue of `ns` (checked before settling anything). */
+  holds(ns: string, consumerId: string, id: string): boolean {
+    return this.subscriptionHolding(ns, consumerId, id) !== undefined;
+  }
+
+  /** Acks what this consumer holds among `ids`; returns the ids settled. */
+  async ack(ns: string, consumerId: string, ids: readonly string[]): Promise<string[]> {
+    const bySub = new Map<Subscription, string[]>();
+    for (const id of ids) {
+      const sub = this.subscriptionHolding(ns, consumerId, id);
+      if (sub) bySub.set(sub, [...(bySub.get(sub) ?? []), id]);
+    }
+    if (bySub.size === 0) return [];
+    const held = [...bySub.values()].flat();
+    const settled = await this.store.ack(ns, held.map((id) => ({ id, client: '' })), consumerId, this.clock.now());
+    const settledIds = new Set(settled.map((r) => r.id));
+    for (const [sub, subIds] of bySub) this.dispatcher.settled(sub, subIds.filter((id) => settledIds.has(id)));
+    return held.filter((id) => settledIds.has(id));
+  }
+
+  /** Requeues (optionally after `delayMs`) or dead-letters one held message. False when not held. */
+  async nack(ns: string, consumerId: string, id: string, requeue: boolean, delayMs: number): Promise<boolean> {
+    const sub = this.subscriptionHolding(ns, consumerId, id);
+    if (!sub) return false;
+    const now = this.clock.now();
+    const refs = [{ id, client: '' }];
+    const done = requeue
+      ? await this.store.release(ns, refs, consumerId, { now, availableAt: now + delayMs, maxAttempts: this.config.maxAttempts })
+      : await this.store.deadLetter(ns, refs, consumerId, now);
+    this.dispatcher.settled(sub, [id]);
+    if (done.length && requeue) this.wakeBus.wake([sub.channel]);
+    if (delayMs > 0) this.scheduler.dueAt(now + delayMs);
+    return done.length > 0;
+  }
+
+  /** getAll: what this consumer holds is delivered again (attempt + 1, new deadline), then its window refills. */
+  async redeliverHeld(consumerId: string, queues?: readonly string[]): Promise<number> {
+    let count = 0;
+    for (const sub of this.byConsumer.get(consumerId)?.values() ?? []) {
+      if (queues && !queues.includes(sub.channel.name)) continue;
+      const now = this.clock.now();
+      const deadline = this.dispatcher.deadline(now);
+      const deliveries = await this.store.redeliverHeld(sub.channel, consumerId, now, deadline, this.config.maxAttempts);
+      for (const id of [...sub.held.keys()]) if (!deliveries.some((d) => d.id === id)) sub.held.delete(id);
+      this.dispatcher.hold(sub, deliveries, deadline);
+      if (deliveries.length) sub.consumer.deliver(deliveries);
+      count += deliveries.length;
+      this.dispatcher.wake(sub.channel);
+    }
+    return count;
+  }
+
+  consumerCount(ns: string, queue: string): number {
+    return this.dispatcher.subscriptions(queueChannel(ns, queue)).length;
+  }
+
+  async stats(ns: string, queue: string): Promise<QueueStats | null> {
+    const s = await this.store.stats(ns, 'queue', queue);
+    return s && toQueueStats(s, this.consumerCount(ns, queue), this.clock.now());
+  }
+
+  async list(ns: string): Promise<QueueStats[]> {
+    const names = await this.store.list(ns, 'queue');
+    const stats = await Promise.all(names.map((name) => this.stats(ns, name)));
+    return stats.filter((s): s is QueueStats => s !== null);
+  }
+
+  async deadLetters(ns: string, queue: string, limit: number): Promise<DeadLetter[]> {
+    return this.store.deadLetters(ns, 'queue', assertName('queue', queue), limit);
+  }
+
+  async redrive(ns: string, queue: string): Promise<number> {
+    assertName('queue', queue);
+    const before = (await this.store.stats(ns, 'queue', queue))?.deadLettered ?? 0;
+    const woken = await this.store.redrive(ns, 'queue', queue, this.clock.now());
+    this.wakeBus.wake(woken);
+    return before;
+  }
+
+  async purge(ns: string, queue: string): Promise<number> {
+    return this.store.purge(queueChannel(ns, assertName('queue', queue)));
+  }
+
+  private subscriptionHolding(ns: string, consumerId: string, id: string): Subscription | undefined {
+    for (const sub of this.byConsumer.get(consumerId)?.values() ?? []) {
+      if (sub.channel.ns === ns && sub.held.has(id)) return sub;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,33 @@
+import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { CourierConfig } from '../config/courier-config.js';
+import { MESSAGE_STORE } from './message-store.js';
+import type { MessageStore } from './message-store.js';
+import { MemoryMessageStore } from './memory/memory-message-store.js';
+import { SqliteMessageStore } from './sqlite/sqlite-message-store.js';
+
+/** Adapter factories by `STORE`; the Redis adapter registers here too. */
+export const STORE_FACTORIES: Record<CourierConfig['store'], (config: CourierConfig) => MessageStore> = {
+  sqlite: (config) => new SqliteMessageStore(config.dataDir),
+  memory: () => new MemoryMessageStore(),
+  redis: () => {
+    throw new Error('STORE=redis is not available in this build');
+  },
+};
+
+/** Picks the adapter from config.store and opens it before anything else starts. */
+@Global()
+@Module({
+  providers: [{ provide: MESSAGE_STORE, inject: [CourierConfig], useFactory: (config: CourierConfig) => STORE_FACTORIES[config.store](config) }],
+  exports: [MESSAGE_STORE],
+})
+export class StoreModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(@Inject(MESSAGE_STORE) private readonly store: MessageStore) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.store.open();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
