@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
-import { CourierConfig } from './config/courier-config.js';
+import { setupApp } from './app-setup.js';
 import { validateEnv } from './config/env.schema.js';
 
 async function bootstrap(): Promise<void> {
@@ -11,8 +11,7 @@ async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   validateEnv(process.env);
   const app = await NestFactory.create(AppModule.forRoot());
-  app.enableShutdownHooks();
-  const config = app.get(CourierConfig);
+  const config = setupApp(app);
   await app.listen(config.port, config.host);
   new Logger('Courier').log(`listening on http://${config.host}:${config.port} (store: ${config.store})`);
 }

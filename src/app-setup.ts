@@ -1,0 +1,13 @@
+import { INestApplication } from '@nestjs/common';
+import { CourierConfig } from './config/courier-config.js';
+import { configureSockets } from './gateways/configure-sockets.js';
+import { configureHttp } from './http/configure-http.js';
+
+/** Everything main.ts does to the app before listening, shared with the end-to-end tests. */
+export function setupApp(app: INestApplication): CourierConfig {
+  const config = app.get(CourierConfig);
+  app.enableShutdownHooks();
+  configureHttp(app, config);
+  configureSockets(app, config);
+  return config;
+}
