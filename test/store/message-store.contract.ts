@@ -701,6 +701,13 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         expect(payloads(await claim(10, T0 + 2))).toEqual(['top', 'a', 'b', 'c']);
       });
 
+      it('leaves out messages past their TTL and still fills max', async () => {
+        await publish(['x1', 'x2'], T0, queue(), { ttlMs: 100, priority: 1 });
+        await publish(['a', 'b', 'c']);
+
+        expect(payloads(await sut.peekReady(queue(), 2, T0 + 100))).toEqual(['a', 'b']);
+      });
+
       it('leaves out in-flight and delayed messages', async () => {
         await publish(['a', 'b']);
         await publish(['later'], T0, queue(), { delayMs: 1000 });

@@ -39,6 +39,8 @@ interface Rec {
 interface Entry {
   readonly rec: Rec;
   readonly version: number;
+  /** The heap's key when pushed (availableAt or deadline): a stale entry's rec changes, its key must not. */
+  readonly at: number;
 }
 
 interface Counters {
@@ -59,8 +61,8 @@ export class MemoryMessageStore implements MessageStore {
   private seq = 0;
   private readonly records = new Map<string, Rec>();
   private readonly ready = new Map<string, MinHeap<Entry>>();
-  private readonly delayed = new MinHeap<Entry>((a, b) => a.rec.availableAt < b.rec.availableAt);
-  private readonly inFlight = new MinHeap<Entry>((a, b) => a.rec.deadline < b.rec.deadline);
+  private readonly delayed = new MinHeap<Entry>((a, b) => a.at < b.at);
+  private readonly inFlight = new MinHeap<Entry>((a, b) => a.at < b.at);
   private readonly expiring = new MinHeap<Rec>((a, b) => a.expiresAt < b.expiresAt);
   private readonly byHolder = new Map<string, Set<Rec>>();
   private readonly counters = new Map<string, Counters>();
@@ -193,13 +195,13 @@ export class MemoryMessageStore implements MessageStore {
     const woken = new Map<string, Channel>();
     let timedOut = 0;
     let expired = 0;
-    for (let top = this.delayed.peek(); top && top.rec.availableAt <= now; top = this.delayed.peek()) {
+    for (let top = this.delayed.peek(); top && top.at <= now; top = this.delayed.peek()) {
       this.delayed.pop();
       if (top.rec.version !== top.version || top.rec.state !== 'delayed') continue;
       this.toReady(top.rec);
       woken.set(channelKey(top.rec.channel), top.rec.channel);
     }
-    for (let top = this.inFlight.peek(); top && (recoverAll || top.rec.deadline <= now); top = this.inFlight.peek()) {
+    for (let top = this.inFlight.peek(); top && (recoverAll || top.at <= now); top = this.inFlight.peek()) {
       this.inFlight.pop();
       if (top.rec.version !== top.version || top.rec.state !== 'inFlight') continue;
       this.releaseRec(top.rec, { now, availableAt: now, maxAttempts });
@@ -216,9 +218,9 @@ export class MemoryMessageStore implements MessageStore {
     }
     for (const [k, v] of this.dedup) if (v.expiresAt <= now) this.dedup.delete(k);
     const nextDueAt = minDefined([
-      this.nextValid(this.delayed, (e) => e.rec.state === 'delayed', (e) => e.rec.availableAt),
-      this.nextValid(this.inFlight, (e) => e.rec.state === 'inFlight', (e) => e.rec.deadline),
-      this.expiring.peek()?.expiresAt,
+      this.nextValid(this.delayed, (e) => e.rec.state === 'delayed'),
+      this.nextValid(this.inFlight, (e) => e.rec.state === 'inFlight'),
+      this.nextExpiry(),
     ]);
     return { woken: [...woken.values()], timedOut, expired, nextDueAt };
   }
@@ -330,11 +332,11 @@ export class MemoryMessageStore implements MessageStore {
     if (rec.expiresAt) this.expiring.push(rec);
     if (m.delayMs > 0) {
       c.delayed++;
-      this.delayed.push({ rec, version: rec.version });
+      this.delayed.push({ rec, version: rec.version, at: rec.availableAt });
     } else {
       rec.state = 'ready';
       c.ready++;
-      this.readyHeap(channel).push({ rec, version: rec.version });
+      this.readyHeap(channel).push({ rec, version: rec.version, at: 0 });
     }
   }
 
@@ -346,19 +348,29 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   private toReady(rec: Rec): void {
+    this.watchExpiry(rec);
     this.leaveState(rec);
     rec.state = 'ready';
     rec.version++;
     this.countersOf(rec.channel.ns, rec.channel.kind, rec.channel.name).ready++;
-    this.readyHeap(rec.channel).push({ rec, version: rec.version });
+    this.readyHeap(rec.channel).push({ rec, version: rec.version, at: 0 });
   }
 
   private toDelayed(rec: Rec): void {
+    this.watchExpiry(rec);
     this.leaveState(rec);
     rec.state = 'delayed';
     rec.version++;
     this.countersOf(rec.channel.ns, rec.channel.kind, rec.channel.name).delayed++;
-    this.delayed.push({ rec, version: rec.version });
+    this.delayed.push({ rec, version: rec.version, at: rec.availableAt });
+  }
+
+  /**
+   * A record back from in flight or the dead letters expires again like any ready or delayed one: the sweep
+   * drops expiry entries of records in other states, so it needs a new one.
+   */
+  private watchExpiry(rec: Rec): void {
+    if (rec.expiresAt && (rec.state === 'inFlight' || rec.state === 'deadLettered')) this.expiring.push(rec);
   }
 
   private toInFlight(rec: Rec, holder: string, deadline: number): Delivery {
@@ -374,7 +386,7 @@ export class MemoryMessageStore implements MessageStore {
     let held = this.byHolder.get(holder);
     if (!held) this.byHolder.set(holder, (held = new Set()));
     held.add(rec);
-    this.inFlight.push({ rec, version: rec.version });
+    this.inFlight.push({ rec, version: rec.version, at: deadline });
     return toDelivery(rec, rec.attempts);
   }
 
@@ -434,10 +446,20 @@ export class MemoryMessageStore implements MessageStore {
     return `${channel.ns}\0${channel.kind}\0${channel.name}\0${key}`;
   }
 
-  private nextValid(heap: MinHeap<Entry>, live: (e: Entry) => boolean, at: (e: Entry) => number): number | undefined {
+  private nextValid(heap: MinHeap<Entry>, live: (e: Entry) => boolean): number | undefined {
     for (let top = heap.peek(); top; top = heap.peek()) {
-      if (top.rec.version === top.version && live(top)) return at(top);
+      if (top.rec.version === top.version && live(top)) return top.at;
       heap.pop();
+    }
+    return undefined;
+  }
+
+  /** Earliest expiry of a ready or delayed record, dropping entries of records gone or in other states. */
+  private nextExpiry(): number | undefined {
+    for (let top = this.expiring.peek(); top; top = this.expiring.peek()) {
+      const live = this.records.get(recKey(top.channel.ns, top.id, top.channel.client)) === top;
+      if (live && (top.state === 'ready' || top.state === 'delayed')) return top.expiresAt;
+      this.expiring.pop();
     }
     return undefined;
   }

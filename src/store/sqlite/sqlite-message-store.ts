@@ -200,8 +200,8 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async peekReady(channel: Channel, max: number, now: number): Promise<Delivery[]> {
-    const rows = this.s.nextReady.all(channel.ns, KIND[channel.kind], channel.name, channel.client, max) as Row[];
-    return rows.filter((r) => !(r.expires_at > 0 && r.expires_at <= now)).map((r) => toDelivery(r, channel, r.attempts + 1));
+    const rows = this.s.peekReady.all(channel.ns, KIND[channel.kind], channel.name, channel.client, now, max) as Row[];
+    return rows.map((r) => toDelivery(r, channel, r.attempts + 1));
   }
 
   ack(ns: string, refs: readonly MessageRef[], holder: string | null): Promise<MessageRef[]> {
@@ -313,7 +313,8 @@ export class SqliteMessageStore implements MessageStore {
   purge(channel: Channel): Promise<number> {
     return this.tx.run(() => {
       const purged = this.s.purge.run(channel.ns, KIND[channel.kind], channel.name, channel.client).changes;
-      this.countersOf(channel.ns, channel.kind, channel.name).ready -= purged;
+      // Only a known channel has rows; counters made here for an unknown one would stop ensureChannel declaring it.
+      if (purged > 0) this.countersOf(channel.ns, channel.kind, channel.name).ready -= purged;
       return purged;
     });
   }
@@ -467,6 +468,11 @@ export class SqliteMessageStore implements MessageStore {
       nextReady: st(
         `SELECT ${ROW_COLUMNS} FROM messages INDEXED BY messages_ready
          WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0 ORDER BY priority DESC, seq LIMIT ?`,
+      ),
+      peekReady: st(
+        `SELECT ${ROW_COLUMNS} FROM messages INDEXED BY messages_ready
+         WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0 AND (expires_at = 0 OR expires_at > ?)
+         ORDER BY priority DESC, seq LIMIT ?`,
       ),
       byRef: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE ns = ? AND id = ? AND client = ?`),
       heldBy: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE holder = ? AND state = 2 ORDER BY seq`),
