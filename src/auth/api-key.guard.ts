@@ -1,0 +1,15 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthService } from './auth.service.js';
+
+/** Guards `/api` routes: `Authorization: Bearer <key>` or `x-api-key: <key>`, checked for the route's `:ns`. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(private readonly auth: AuthService) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; params?: Record<string, string> }>();
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    this.auth.checkApiKey(bearer ?? req.headers['x-api-key'], req.params?.ns ?? null);
+    return true;
+  }
+}
