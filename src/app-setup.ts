@@ -6,7 +6,6 @@ import { configureHttp } from './http/configure-http.js';
 /** Everything main.ts does to the app before listening, shared with the end-to-end tests. */
 export function setupApp(app: INestApplication): CourierConfig {
   const config = app.get(CourierConfig);
-  app.enableShutdownHooks();
   configureHttp(app, config);
   configureSockets(app, config);
   return config;

@@ -6,6 +6,9 @@ import { AppModule } from './app.module.js';
 import { setupApp } from './app-setup.js';
 import { validateEnv } from './config/env.schema.js';
 
+/** SIGTERM/SIGINT: stop accepting, let writes commit, close sockets, exit 0 — or exit 1 if that takes over 10 s. */
+const SHUTDOWN_DEADLINE_MS = 9000;
+
 async function bootstrap(): Promise<void> {
   // Fail fast, before Nest starts, with one line naming the bad variable.
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -13,7 +16,28 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule.forRoot());
   const config = setupApp(app);
   await app.listen(config.port, config.host);
-  new Logger('Courier').log(`listening on http://${config.host}:${config.port} (store: ${config.store})`);
+  const logger = new Logger('Courier');
+  logger.log(`listening on http://${config.host}:${config.port} (store: ${config.store})`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: shutting down`);
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error(`shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 bootstrap().catch((error: Error) => {
