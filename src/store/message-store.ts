@@ -81,11 +81,15 @@ export interface MessageStore {
   /**
    * Time-driven transitions: due delays become ready, missed ack deadlines are released (dead-lettered at
    * `maxAttempts`), TTLs expire, old dedup keys go. `recoverAll` also releases every in-flight message
-   * (start-up of a single-node store: nobody holds anything any more).
+   * (start-up of a single-node store: nobody holds anything any more). An adapter may stop after a
+   * bounded batch and answer `nextDueAt: now`; callers sweep again until it is in the future.
    */
   sweep(now: number, maxAttempts: number, recoverAll: boolean): Promise<SweepResult>;
 
-  /** Dead-lettered messages of a queue (or every copy of a room) back to ready at attempt 1. */
+  /**
+   * Dead-lettered messages of a queue (or every copy of a room) back to ready at attempt 1, without their
+   * TTL (as RabbitMQ drops `expiration` from dead-lettered messages), so a redriven message gets delivered.
+   */
   redrive(ns: string, kind: Channel['kind'], name: string, now: number): Promise<Channel[]>;
 
   /** Removes the ready messages of a queue; returns how many. */

@@ -519,6 +519,17 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         ]);
       });
 
+      it('drops the TTL of a redriven message so it can be delivered', async () => {
+        const [id] = await sut.enqueue(queue(), [msg('short-lived', { ttlMs: 10 })], T0);
+        await sut.sweep(T0 + 20, 5, false);
+        expect((await sut.deadLetters(NS, 'queue', 'jobs', 10)).map((d) => [d.id, d.reason])).toEqual([[id.id, 'expired']]);
+
+        await sut.redrive(NS, 'queue', 'jobs', T0 + 30);
+        await sut.sweep(T0 + 1000, 5, false);
+        const again = await claim(10, T0 + 1000);
+        expect(again.map((d) => d.id)).toEqual([id.id]);
+      });
+
       it('returns no channel when nothing is dead-lettered', async () => {
         await publish(['a']);
 

@@ -24,7 +24,7 @@ interface Rec {
   readonly payload: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly publishedAt: number;
-  readonly expiresAt: number;
+  expiresAt: number;
   state: MessageState;
   availableAt: number;
   attempts: number;
@@ -232,6 +232,7 @@ export class MemoryMessageStore implements MessageStore {
     const woken = new Map<string, Channel>();
     for (const rec of dead) {
       rec.attempts = 0;
+      rec.expiresAt = 0;
       rec.reason = null;
       rec.availableAt = now;
       this.toReady(rec);

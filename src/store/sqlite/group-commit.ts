@@ -20,7 +20,7 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Database,
-    private readonly hooks: { beforeCommit: () => void; afterRollback: () => void },
+    private readonly hooks: { beforeCommit: () => void; afterRollback: () => void; afterWorkFailed: () => void },
   ) {
     const beginStmt = db.prepare('BEGIN IMMEDIATE');
     this.begin = () => beginStmt.run();
@@ -36,6 +36,8 @@ export class GroupCommit {
     try {
       result = this.db.transaction(work)();
     } catch (error) {
+      // The savepoint rolled the rows back; in-memory state derived from them must follow.
+      this.hooks.afterWorkFailed();
       return Promise.reject(error);
     }
     return new Promise<T>((resolve, reject) => {

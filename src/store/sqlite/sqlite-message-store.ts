@@ -88,7 +88,14 @@ export class SqliteMessageStore implements MessageStore {
     this.db.exec(SCHEMA);
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.s = this.prepare(this.db);
-    this.tx = new GroupCommit(this.db, { beforeCommit: () => this.flushTotals(), afterRollback: () => this.loadCounters() });
+    this.tx = new GroupCommit(this.db, {
+      beforeCommit: () => this.flushTotals(),
+      afterRollback: () => this.loadCounters(),
+      afterWorkFailed: () => {
+        this.flushTotals();
+        this.loadCounters();
+      },
+    });
     this.loadCounters();
   }
 
@@ -483,7 +490,7 @@ export class SqliteMessageStore implements MessageStore {
       toReady: st('UPDATE messages SET state = 0, holder = NULL, deadline = 0 WHERE seq = ?'),
       toDelayed: st('UPDATE messages SET state = 1, holder = NULL, deadline = 0, available_at = ? WHERE seq = ?'),
       toDead: st('UPDATE messages SET state = 3, holder = NULL, deadline = 0, reason = ?, dead_at = ? WHERE seq = ?'),
-      redrive: st('UPDATE messages SET state = 0, attempts = 0, reason = NULL, dead_at = 0, available_at = ? WHERE seq = ?'),
+      redrive: st('UPDATE messages SET state = 0, attempts = 0, expires_at = 0, reason = NULL, dead_at = 0, available_at = ? WHERE seq = ?'),
       remove: st('DELETE FROM messages WHERE seq = ?'),
       purge: st('DELETE FROM messages WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0'),
       dueDelayed: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE state = 1 AND available_at <= ? ORDER BY available_at LIMIT ?`),
