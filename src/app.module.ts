@@ -1,8 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AlarmsModule } from './alarms/alarms.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { CourierConfigModule } from './config/config.module.js';
 import { EnvSchema } from './config/env.schema.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
 import { StoreModule } from './store/store.module.js';
@@ -13,7 +16,17 @@ export class AppModule {
   static forRoot(overrides: Partial<Record<keyof EnvSchema, string>> = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CourierConfigModule.forRoot(overrides), CommonModule, StoreModule, QueueModule, RoomsModule, HealthModule],
+      imports: [
+        CourierConfigModule.forRoot(overrides),
+        CommonModule,
+        StoreModule,
+        QueueModule,
+        RoomsModule,
+        AuthModule,
+        AlarmsModule,
+        MetricsModule,
+        HealthModule,
+      ],
     };
   }
 }

@@ -1,0 +1,9 @@
+import { Global, Module } from '@nestjs/common';
+import { QueueModule } from '../queue/queue.module.js';
+import { RoomsModule } from '../rooms/rooms.module.js';
+import { MetricsController } from './metrics.controller.js';
+import { MetricsService } from './metrics.service.js';
+
+@Global()
+@Module({ imports: [QueueModule, RoomsModule], controllers: [MetricsController], providers: [MetricsService], exports: [MetricsService] })
+export class MetricsModule {}
