@@ -5,6 +5,8 @@ import { CommonModule } from './common/common.module.js';
 import { CourierConfigModule } from './config/config.module.js';
 import { EnvSchema } from './config/env.schema.js';
 import { HealthModule } from './health/health.module.js';
+import { HttpModule } from './http/http.module.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
@@ -18,6 +20,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CourierConfigModule.forRoot(overrides),
+        LoggingModule,
         CommonModule,
         StoreModule,
         QueueModule,
@@ -26,6 +29,7 @@ export class AppModule {
         AlarmsModule,
         MetricsModule,
         HealthModule,
+        HttpModule,
       ],
     };
   }

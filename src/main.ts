@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
 import { setupApp } from './app-setup.js';
@@ -13,7 +14,8 @@ async function bootstrap(): Promise<void> {
   // Fail fast, before Nest starts, with one line naming the bad variable.
   if (existsSync('.env')) process.loadEnvFile('.env');
   validateEnv(process.env);
-  const app = await NestFactory.create(AppModule.forRoot());
+  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
   const config = setupApp(app);
   await app.listen(config.port, config.host);
   const logger = new Logger('Courier');
