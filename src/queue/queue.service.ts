@@ -124,9 +124,13 @@ export class QueueService {
   /** Acks what this consumer holds among `ids`; returns the ids settled. */
   async ack(ns: string, consumerId: string, ids: readonly string[]): Promise<string[]> {
     const bySub = new Map<Subscription, string[]>();
-    for (const id of ids) {
+    // A repeated id is settled (and counted) once.
+    for (const id of new Set(ids)) {
       const sub = this.subscriptionHolding(ns, consumerId, id);
-      if (sub) bySub.set(sub, [...(bySub.get(sub) ?? []), id]);
+      if (!sub) continue;
+      const list = bySub.get(sub);
+      if (list) list.push(id);
+      else bySub.set(sub, [id]);
     }
     if (bySub.size === 0) return [];
     const held = [...bySub.values()].flat();
