@@ -1,19 +1,21 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { MESSAGE_STORE } from '../store/message-store.js';
-import type { MessageStore } from '../store/message-store.js';
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { StoreHealthIndicator } from './store.health.js';
 
-/** Readiness: 200 once the app listens and the store answers; 503 when the store cannot be used. */
+/** Readiness: 200 `{ status: 'ok', ... }` once the app listens and the store answers; 503 when it does not. */
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(MESSAGE_STORE) private readonly store: MessageStore) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly store: StoreHealthIndicator,
+  ) {}
 
   @Get()
-  async check(): Promise<{ status: 'ok'; store: 'up' }> {
-    try {
-      await this.store.ping();
-    } catch (error) {
-      throw new ServiceUnavailableException({ status: 'error', store: 'down', message: (error as Error).message });
-    }
-    return { status: 'ok', store: 'up' };
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: 200 when the store answers, 503 when it is unreachable' })
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.store.check()]);
   }
 }

@@ -1,0 +1,25 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { DeadLetterReason } from '../../queue/message-state.js';
+import { DeadLetter } from '../../store/stored-message.js';
+
+/** A dead-lettered queue message. */
+export class DeadLetterDto {
+  @ApiProperty({ example: '0b7e7d2c-5f1a-4c3e-9a51-6d2b8f0e4a17' })
+  id!: string;
+
+  @ApiProperty({ description: 'The payload as it was published.', example: { orderId: 'A-1001' } })
+  payload!: unknown;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Deliveries made before it was dead-lettered.', example: 5 })
+  attempts!: number;
+
+  @ApiProperty({ enum: ['max-attempts', 'rejected', 'expired'], example: 'max-attempts' })
+  reason!: DeadLetterReason;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T14:22:29.763Z' })
+  deadLetteredAt!: string;
+
+  static from(d: DeadLetter): DeadLetterDto {
+    return { id: d.id, payload: JSON.parse(d.payload), attempts: d.attempts, reason: d.reason, deadLetteredAt: new Date(d.deadLetteredAt).toISOString() };
+  }
+}

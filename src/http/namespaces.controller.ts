@@ -1,0 +1,34 @@
+import { Controller, Get, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { NAMESPACES } from '../common/namespaces.js';
+import { QueueService } from '../queue/queue.service.js';
+import { RoomService } from '../rooms/room.service.js';
+import { ApiErrors } from './api-errors.decorator.js';
+import { NamespaceInfoDto } from './dto/namespace-info.dto.js';
+import { StoreFailureInterceptor } from './store-failure.interceptor.js';
+
+/** The namespaces this build serves, with what each holds now. */
+@ApiTags('namespaces')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@ApiErrors(401, 429, 503)
+@UseInterceptors(StoreFailureInterceptor)
+@Controller('api/namespaces')
+export class NamespacesController {
+  constructor(
+    private readonly queues: QueueService,
+    private readonly rooms: RoomService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every namespace with its queue and room counts and connected sockets' })
+  @ApiOkResponse({ type: [NamespaceInfoDto] })
+  list(): Promise<NamespaceInfoDto[]> {
+    return Promise.all(NAMESPACES.map((name) => this.describe(name)));
+  }
+
+  private async describe(name: string): Promise<NamespaceInfoDto> {
+    const [queues, rooms] = await Promise.all([this.queues.list(name), this.rooms.list(name)]);
+    return { name, queues: queues.length, rooms: rooms.length, connections: this.rooms.connections(name) };
+  }
+}
