@@ -11,6 +11,7 @@ describe(CourierConfig.name, () => {
         store: 'sqlite',
         dataDir: './data',
         redisUrl: 'redis://127.0.0.1:6379',
+        redisPrefix: 'courier:',
         ackTimeoutMs: 30000,
         maxAttempts: 5,
         maxPayloadBytes: 1048576,

@@ -7,6 +7,8 @@ export class CourierConfig {
   readonly store: 'sqlite' | 'memory' | 'redis';
   readonly dataDir: string;
   readonly redisUrl: string;
+  /** Prefix of every Redis key and pub/sub channel (REDIS_PREFIX, default `courier:`). */
+  readonly redisPrefix: string;
   readonly ackTimeoutMs: number;
   readonly maxAttempts: number;
   readonly maxPayloadBytes: number;
@@ -23,6 +25,7 @@ export class CourierConfig {
     this.store = env.STORE;
     this.dataDir = env.DATA_DIR;
     this.redisUrl = env.REDIS_URL;
+    this.redisPrefix = env.REDIS_PREFIX;
     this.ackTimeoutMs = env.ACK_TIMEOUT_MS;
     this.maxAttempts = env.MAX_ATTEMPTS;
     this.maxPayloadBytes = env.MAX_PAYLOAD_BYTES;

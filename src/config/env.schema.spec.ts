@@ -8,6 +8,7 @@ describe(validateEnv.name, () => {
       STORE: 'sqlite',
       DATA_DIR: './data',
       REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: 'courier:',
       ACK_TIMEOUT_MS: 30000,
       MAX_ATTEMPTS: 5,
       MAX_PAYLOAD_BYTES: 1048576,
@@ -34,6 +35,7 @@ describe(validateEnv.name, () => {
       STORE: 'memory',
       DATA_DIR: '/var/lib/courier',
       REDIS_URL: 'rediss://user:pw@cache:6380/2',
+      REDIS_PREFIX: 'courier-eu:',
       ACK_TIMEOUT_MS: ' 1500 ',
       MAX_ATTEMPTS: '1',
       MAX_PAYLOAD_BYTES: '2048',
@@ -50,6 +52,7 @@ describe(validateEnv.name, () => {
       STORE: 'memory',
       DATA_DIR: '/var/lib/courier',
       REDIS_URL: 'rediss://user:pw@cache:6380/2',
+      REDIS_PREFIX: 'courier-eu:',
       ACK_TIMEOUT_MS: 1500,
       MAX_ATTEMPTS: 1,
       MAX_PAYLOAD_BYTES: 2048,
@@ -82,6 +85,7 @@ describe(validateEnv.name, () => {
     ['API_KEYS', 'k1,,k2'],
     ['API_KEYS', 'k1=bad ns'],
     ['REDIS_URL', 'http://x'],
+    ['REDIS_PREFIX', 'has space'],
     ['DEPTH_ALARM', '0'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     let message = '';

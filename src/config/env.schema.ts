@@ -20,6 +20,10 @@ export class EnvSchema {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
 
+  /** Not in the contract: lets several deployments (or test runs) share one Redis. */
+  @Matches(/^[A-Za-z0-9._:{}-]{1,64}$/, { message: 'must be 1 to 64 of A-Z a-z 0-9 . _ : { } -' })
+  REDIS_PREFIX: string = 'courier:';
+
   @Transform(toInt) @IsInt({ message: 'must be a whole number of milliseconds' }) @Min(1) @Max(24 * 60 * 60 * 1000)
   ACK_TIMEOUT_MS: number = 30000;
 
@@ -54,6 +58,7 @@ const EXPECTED: Record<keyof EnvSchema, string> = {
   STORE: 'must be one of sqlite, memory, redis',
   DATA_DIR: 'must be a directory path',
   REDIS_URL: 'must be a redis:// or rediss:// URL',
+  REDIS_PREFIX: 'must be 1 to 64 of A-Z a-z 0-9 . _ : { } -',
   ACK_TIMEOUT_MS: 'must be an integer from 1 to 86400000 (milliseconds)',
   MAX_ATTEMPTS: 'must be an integer from 1 to 1000',
   MAX_PAYLOAD_BYTES: 'must be an integer from 1024 to 67108864 (bytes)',

@@ -3,15 +3,14 @@ import { CourierConfig } from '../config/courier-config.js';
 import { MESSAGE_STORE } from './message-store.js';
 import type { MessageStore } from './message-store.js';
 import { MemoryMessageStore } from './memory/memory-message-store.js';
+import { RedisMessageStore } from './redis/redis-message-store.js';
 import { SqliteMessageStore } from './sqlite/sqlite-message-store.js';
 
 /** Adapter factories by `STORE`; the Redis adapter registers here too. */
 export const STORE_FACTORIES: Record<CourierConfig['store'], (config: CourierConfig) => MessageStore> = {
   sqlite: (config) => new SqliteMessageStore(config.dataDir),
   memory: () => new MemoryMessageStore(),
-  redis: () => {
-    throw new Error('STORE=redis is not available in this build');
-  },
+  redis: (config) => new RedisMessageStore(config.redisUrl, config.redisPrefix),
 };
 
 /** Picks the adapter from config.store and opens it before anything else starts. */
