@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newMessageId } from '../../common/message-id.js';
 import { DeadLetterReason, MessageState } from '../../queue/message-state.js';
 import { DEDUP_WINDOW_MS, MessageStore } from '../message-store.js';
 import {
@@ -85,7 +85,7 @@ export class MemoryMessageStore implements MessageStore {
     return messages.map((m) => {
       const known = m.key ? (batchKeys.get(m.key) ?? this.knownKey(channel, m.key, now)) : undefined;
       if (known) return { id: known, duplicate: true };
-      const id = randomUUID();
+      const id = newMessageId(now);
       if (m.key) {
         batchKeys.set(m.key, id);
         this.dedup.set(this.dedupKey(channel, m.key), { id, expiresAt: now + DEDUP_WINDOW_MS });
@@ -99,7 +99,7 @@ export class MemoryMessageStore implements MessageStore {
     const roomChannel: Channel = { ns, kind: 'room', name: room, client: '' };
     const known = message.key ? this.knownKey(roomChannel, message.key, now) : undefined;
     if (known) return { id: known, duplicate: true, clients: [] };
-    const id = randomUUID();
+    const id = newMessageId(now);
     if (message.key) this.dedup.set(this.dedupKey(roomChannel, message.key), { id, expiresAt: now + DEDUP_WINDOW_MS });
     const clients = [...(this.members.get(`${ns}\0${room}`) ?? [])];
     this.countersOf(ns, 'room', room).published++;

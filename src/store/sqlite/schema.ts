@@ -3,9 +3,9 @@
  * Partial indexes keep each hot question O(log n) whatever the depth of a queue:
  *   next ready of a channel   → messages_ready (priority desc, then publish order)
  *   due delays / ack timeouts → messages_delayed / messages_inflight
- *   what a consumer holds     → messages_holder
+ *   what a consumer holds     → a scan of messages_inflight (few rows: bounded by prefetch)
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -32,7 +32,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_ref ON messages (ns, id, client);
 CREATE INDEX IF NOT EXISTS messages_ready ON messages (ns, kind, channel, client, priority DESC, seq) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS messages_delayed ON messages (available_at) WHERE state = 1;
 CREATE INDEX IF NOT EXISTS messages_inflight ON messages (deadline) WHERE state = 2;
-CREATE INDEX IF NOT EXISTS messages_holder ON messages (holder) WHERE state = 2;
+DROP INDEX IF EXISTS messages_holder;
 CREATE INDEX IF NOT EXISTS messages_expiry ON messages (expires_at) WHERE expires_at > 0 AND state IN (0, 1);
 CREATE INDEX IF NOT EXISTS messages_dead ON messages (ns, kind, channel, dead_at, seq) WHERE state = 3;
 

@@ -1,7 +1,7 @@
 import BetterSqlite3, { Database, Statement } from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { newMessageId } from '../../common/message-id.js';
 import { DeadLetterReason, MessageState } from '../../queue/message-state.js';
 import { DEDUP_WINDOW_MS, MessageStore } from '../message-store.js';
 import {
@@ -128,7 +128,7 @@ export class SqliteMessageStore implements MessageStore {
           results.push({ id: known, duplicate: true });
           continue;
         }
-        const id = randomUUID();
+        const id = newMessageId(now);
         if (m.key) {
           batchKeys.set(m.key, id);
           this.s.putKey.run(channel.ns, KIND[channel.kind], channel.name, m.key, id, now + DEDUP_WINDOW_MS);
@@ -152,7 +152,7 @@ export class SqliteMessageStore implements MessageStore {
       const roomChannel: Channel = { ns, kind: 'room', name: room, client: '' };
       const known = message.key ? this.knownKey(roomChannel, message.key, now) : undefined;
       if (known) return { id: known, duplicate: true, clients: [] };
-      const id = randomUUID();
+      const id = newMessageId(now);
       if (message.key) this.s.putKey.run(ns, KIND.room, room, message.key, id, now + DEDUP_WINDOW_MS);
       const clients = (this.s.members.all(ns, room) as { client: string }[]).map((r) => r.client);
       for (const client of clients) this.insert(id, { ns, kind: 'room', name: room, client }, message, now);
@@ -215,21 +215,19 @@ export class SqliteMessageStore implements MessageStore {
     return this.tx.run(() => {
       const settled: MessageRef[] = [];
       for (const ref of refs) {
-        const row = this.s.byRef.get(ns, ref.id, ref.client) as Row | undefined;
+        // One statement on the hot path: delete only if held by `holder`, and learn what was deleted.
+        const row = (
+          holder === null ? this.s.ackCopy.get(ns, ref.id, ref.client) : this.s.ackHeld.get(ns, ref.id, ref.client, holder)
+        ) as Pick<Row, 'ns' | 'kind' | 'channel' | 'state'> | undefined;
         if (!row) continue;
-        const ok =
-          holder === null
-            ? row.kind === KIND.room && (row.state === STATE.ready || row.state === STATE.inFlight)
-            : row.state === STATE.inFlight && row.holder === holder;
-        if (!ok) continue;
-        this.s.remove.run(row.seq);
-        this.move(row, STATE_NAMES[row.state], null);
+        this.move(row as Row, STATE_NAMES[row.state], null);
         this.addTotals(ns, KIND_NAMES[row.kind], row.channel, 'acked', 1);
         settled.push(ref);
       }
       return settled;
     });
   }
+
 
   release(ns: string, refs: readonly MessageRef[], holder: string, options: ReleaseOptions): Promise<MessageRef[]> {
     return this.tx.run(() => {
@@ -482,16 +480,18 @@ export class SqliteMessageStore implements MessageStore {
          ORDER BY priority DESC, seq LIMIT ?`,
       ),
       byRef: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE ns = ? AND id = ? AND client = ?`),
-      heldBy: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE holder = ? AND state = 2 ORDER BY seq`),
+      // In-flight rows are few (bounded by consumers' prefetch): scanning them beats an index written per claim.
+      heldBy: st(`SELECT ${ROW_COLUMNS} FROM messages INDEXED BY messages_inflight WHERE state = 2 AND holder = ? ORDER BY seq`),
       heldIn: st(
-        `SELECT ${ROW_COLUMNS} FROM messages WHERE holder = ? AND state = 2 AND ns = ? AND kind = ? AND channel = ? AND client = ? ORDER BY seq`,
+        `SELECT ${ROW_COLUMNS} FROM messages INDEXED BY messages_inflight WHERE state = 2 AND holder = ? AND ns = ? AND kind = ? AND channel = ? AND client = ? ORDER BY seq`,
       ),
       toInFlight: st('UPDATE messages SET state = 2, attempts = attempts + 1, holder = ?, deadline = ? WHERE seq = ?'),
       toReady: st('UPDATE messages SET state = 0, holder = NULL, deadline = 0 WHERE seq = ?'),
       toDelayed: st('UPDATE messages SET state = 1, holder = NULL, deadline = 0, available_at = ? WHERE seq = ?'),
       toDead: st('UPDATE messages SET state = 3, holder = NULL, deadline = 0, reason = ?, dead_at = ? WHERE seq = ?'),
       redrive: st('UPDATE messages SET state = 0, attempts = 0, expires_at = 0, reason = NULL, dead_at = 0, available_at = ? WHERE seq = ?'),
-      remove: st('DELETE FROM messages WHERE seq = ?'),
+      ackHeld: st('DELETE FROM messages WHERE ns = ? AND id = ? AND client = ? AND state = 2 AND holder = ? RETURNING ns, kind, channel, state'),
+      ackCopy: st('DELETE FROM messages WHERE ns = ? AND id = ? AND client = ? AND kind = 1 AND state IN (0, 2) RETURNING ns, kind, channel, state'),
       purge: st('DELETE FROM messages WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0'),
       dueDelayed: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE state = 1 AND available_at <= ? ORDER BY available_at LIMIT ?`),
       dueInFlight: st(`SELECT ${ROW_COLUMNS} FROM messages WHERE state = 2 AND deadline <= ? ORDER BY deadline LIMIT ?`),
