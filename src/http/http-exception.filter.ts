@@ -38,7 +38,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const { httpAdapter } = this.adapterHost;
     const response: unknown = host.switchToHttp().getResponse();
     const [status, body] = this.toBody(exception);
-    if (status >= 500 && !(exception instanceof CourierError && exception.code === ErrorCode.UNAVAILABLE)) {
+    // Faults of ours only: an HttpException or a CourierError (other than INTERNAL) was answered on purpose.
+    const unexpected = exception instanceof CourierError ? exception.code === ErrorCode.INTERNAL : !(exception instanceof HttpException);
+    if (unexpected) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (httpAdapter.isHeadersSent(response)) return;

@@ -12,6 +12,8 @@ export class PublishBodyPipe implements PipeTransform<unknown, Promise<PublishMe
   private readonly validation = new HttpValidationPipe();
 
   async transform(body: unknown): Promise<PublishMessageDto | PublishBatchDto> {
+    // Express leaves the body undefined when the request is not application/json.
+    if (body === undefined) throw new BadRequestException(['body must be JSON, sent as Content-Type: application/json']);
     if (!isPlainObject(body)) {
       throw new BadRequestException(['body must be a message { payload, ... } or a batch { messages: [...] }']);
     }

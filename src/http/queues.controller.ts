@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { CourierError } from '../common/courier-error.js';
 import { NAMESPACES } from '../common/namespaces.js';
 import { QueueService } from '../queue/queue.service.js';
 import { API_ROUTE_ERRORS, ApiErrors } from './api-errors.decorator.js';
-import { DeadLetterLimitPipe } from './dead-letter-limit.pipe.js';
+import { DeadLetterLimit } from './dead-letter-limit.decorator.js';
 import { BatchPublishedDto } from './dto/batch-published.dto.js';
 import { DeadLetterDto } from './dto/dead-letter.dto.js';
 import { PublishBatchDto } from './dto/publish-batch.dto.js';
@@ -87,7 +87,7 @@ export class QueuesController {
   async deadLetters(
     @Param('ns', NamespacePipe) ns: string,
     @Param('queue', QUEUE) queue: string,
-    @Query('limit', DeadLetterLimitPipe) limit: number,
+    @DeadLetterLimit() limit: number,
   ): Promise<DeadLetterDto[]> {
     return (await this.queues.deadLetters(ns, queue, limit)).map((d) => DeadLetterDto.from(d));
   }

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { NAMESPACES } from '../common/namespaces.js';
 import { RoomService } from '../rooms/room.service.js';
 import { API_ROUTE_ERRORS, ApiErrors } from './api-errors.decorator.js';
-import { DeadLetterLimitPipe } from './dead-letter-limit.pipe.js';
+import { DeadLetterLimit } from './dead-letter-limit.decorator.js';
 import { PublishMessageDto } from './dto/publish-message.dto.js';
 import { RedrivenDto } from './dto/redriven.dto.js';
 import { RoomDeadLetterDto } from './dto/room-dead-letter.dto.js';
@@ -61,7 +61,7 @@ export class RoomsController {
   async deadLetters(
     @Param('ns', NamespacePipe) ns: string,
     @Param('room', ROOM) room: string,
-    @Query('limit', DeadLetterLimitPipe) limit: number,
+    @DeadLetterLimit() limit: number,
   ): Promise<RoomDeadLetterDto[]> {
     return (await this.rooms.deadLetters(ns, room, limit)).map((d) => RoomDeadLetterDto.from(d));
   }
