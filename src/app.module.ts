@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { CourierConfigModule } from './config/config.module.js';
 import { EnvSchema } from './config/env.schema.js';
+import { GatewaysModule } from './gateways/gateways.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpModule } from './http/http.module.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         HttpModule,
+        GatewaysModule,
       ],
     };
   }

@@ -1,9 +1,8 @@
 import { INestApplication } from '@nestjs/common';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { CourierConfig } from '../config/courier-config.js';
+import { CourierIoAdapter } from './courier-io.adapter.js';
 
-/** Socket.IO server options every namespace shares. */
+/** Socket.IO server options every namespace shares (see CourierIoAdapter). */
 export function configureSockets(app: INestApplication, config: CourierConfig): void {
-  app.useWebSocketAdapter(new IoAdapter(app));
-  void config;
+  app.useWebSocketAdapter(new CourierIoAdapter(app, config));
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { CourierError } from '../common/courier-error.js';
 import { assertName } from '../common/names.js';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
@@ -216,6 +217,36 @@ export class RoomService {
       }
     }
     return settled;
+  }
+
+  /**
+   * nack of a room copy this socket holds: a client's copy goes back to ready (after `delayMs`) or is
+   * dead-lettered like a queue message. A best-effort or mailbox copy is only forgotten by this socket
+   * (it is sent again on the next join or getAll); a mailbox copy cannot be dead-lettered this way.
+   * False when the socket does not hold `id`.
+   */
+  async nack(ns: string, socketId: string, id: string, requeue: boolean, delayMs: number): Promise<boolean> {
+    const state = this.sockets.get(socketKey(ns, socketId));
+    if (!state) return false;
+    if (state.liveHeld.delete(id)) return true;
+    if (state.mailboxHeld.has(id)) {
+      if (!requeue) throw CourierError.validation('a mailbox copy cannot be dead-lettered: ack it, or nack it to have it sent again');
+      state.mailboxHeld.delete(id);
+      return true;
+    }
+    const clientId = state.member.clientId;
+    const client = clientId === null ? undefined : this.clients.get(clientKey(ns, clientId));
+    const sub = [...(client?.subs.values() ?? [])].find((s) => s.held.has(id));
+    if (!client || !sub || clientId === null) return false;
+    const now = this.clock.now();
+    const refs = [{ id, client: clientId }];
+    const done = requeue
+      ? await this.store.release(ns, refs, client.consumer.id, { now, availableAt: now + delayMs, maxAttempts: this.config.maxAttempts })
+      : await this.store.deadLetter(ns, refs, client.consumer.id, now);
+    this.dispatcher.settled(sub, [id]);
+    if (done.length && requeue) this.wakeBus.wake([sub.channel]);
+    if (delayMs > 0) this.scheduler.dueAt(now + delayMs);
+    return done.length > 0;
   }
 
   /**

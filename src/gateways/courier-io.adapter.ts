@@ -1,0 +1,48 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { IncomingMessage } from 'node:http';
+import { CourierConfig } from '../config/courier-config.js';
+
+/**
+ * The Socket.IO server every namespace shares:
+ * - frames up to 3 × MAX_PAYLOAD_BYTES are read, so an event over the limit (up to twice it) can be
+ *   answered PAYLOAD_TOO_LARGE by the gateway instead of closing the connection;
+ * - browsers may connect only from the same origin or one of CORS_ORIGINS, on every transport
+ *   (WebSocket upgrades are not covered by CORS, hence `allowRequest`);
+ * - only the gateways' namespaces exist: the main namespace `/` refuses connections like unknown ones.
+ */
+// Nest's platform package pins its own copy of socket.io: take the types from it, not from ours.
+type IoServer = ReturnType<IoAdapter['createIOServer']>;
+type IoServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
+
+export class CourierIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: CourierConfig,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: IoServerOptions): IoServer {
+    const origins = this.config.corsOrigins;
+    const server = super.createIOServer(port, {
+      ...options,
+      maxHttpBufferSize: 3 * this.config.maxPayloadBytes,
+      cors: origins.length ? { origin: origins, credentials: true } : undefined,
+      allowRequest: (req, callback) => callback(null, originAllowed(req, origins)),
+    } as IoServerOptions);
+    server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
+    return server;
+  }
+}
+
+/** Non-browser clients send no Origin; browsers must come from this host or a listed origin. */
+export function originAllowed(req: IncomingMessage, origins: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (!origin || origins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}

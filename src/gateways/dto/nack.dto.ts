@@ -1,0 +1,14 @@
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { MAX_DELAY_MS } from '../../queue/publish-input.js';
+
+/** `nack`: requeue (default, optionally after `delayMs`) or dead-letter at once. Other fields are ignored. */
+export class NackDto {
+  @IsString() @Length(1, 256)
+  id: string;
+
+  @IsOptional() @IsBoolean()
+  requeue?: boolean;
+
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_DELAY_MS)
+  delayMs?: number;
+}
