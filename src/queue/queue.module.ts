@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { WAKE_BUS_PROVIDER } from '../cluster/wake-bus.provider.js';
 import { Dispatcher } from './dispatcher.js';
 import { QueueService } from './queue.service.js';
 import { RedeliveryScheduler } from './redelivery.scheduler.js';
 import { WakeBus } from './wake-bus.js';
 
 @Module({
-  providers: [Dispatcher, WakeBus, RedeliveryScheduler, QueueService],
+  providers: [Dispatcher, WAKE_BUS_PROVIDER, RedeliveryScheduler, QueueService],
   exports: [Dispatcher, WakeBus, RedeliveryScheduler, QueueService],
 })
 export class QueueModule {}

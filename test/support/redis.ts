@@ -1,5 +1,12 @@
 import { Redis } from 'ioredis';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The Redis the tests use: REDIS_URL, as for the app, else the local default. */
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -52,4 +59,172 @@ export async function keysByPrefix(client: Redis, prefix: string): Promise<strin
 
 function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** A TCP port nobody listens on right now (asked of the OS, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A private redis-server on a free port, with an append-only file fsynced on every write in its own
+ * directory, so a test can stop and restart it without losing what it stored (never the shared one).
+ */
+export class PrivateRedis {
+  private child: ChildProcess | null = null;
+
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), mkdtempSync(join(tmpdir(), 'courier-redis-')));
+    await redis.start();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
+    this.child = spawn('redis-server', [...args, '--daemonize', 'no'], { stdio: 'ignore' });
+    this.child.on('error', () => undefined);
+    await waitFor(`redis-server on port ${this.port}`, async () => {
+      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } finally {
+        probe.disconnect();
+      }
+    });
+  }
+
+  /** Stops it (SIGTERM: Redis flushes its append-only file and exits). */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'dist/main.js');
+
+/** Newest modification time of the files under `dir`. */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * Runs `npm run build` when dist/main.js is missing or older than a file of src/. A lock directory keeps
+ * test files running in parallel from building at the same time.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const lock = join(ROOT, 'node_modules/.courier-build-lock');
+  await waitFor(
+    'the build lock',
+    () => {
+      try {
+        mkdirSync(lock);
+        return true;
+      } catch {
+        // A lock older than the longest build is left over from a killed run.
+        if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+        return false;
+      }
+    },
+    240_000,
+  );
+  try {
+    const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0;
+    if (built >= newest(join(ROOT, 'src'))) return;
+    const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** One `node dist/main.js` process: a node of the cluster under test. */
+export class CourierNode {
+  readonly output: string[] = [];
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => this.output.push(chunk));
+    }
+  }
+
+  /** Starts a node on a free port with `env` on top of the test's environment, and waits until /health says ok. */
+  static async start(env: Record<string, string>): Promise<CourierNode> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const node = new CourierNode(child, `http://127.0.0.1:${port}`);
+    try {
+      await waitFor(`node on port ${port} to be healthy`, async () => {
+        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${node.output.join('')}`);
+        return (await fetch(`${node.url}/health`)).status === 200;
+      }, 20_000);
+    } catch (error) {
+      await node.kill();
+      throw error;
+    }
+    return node;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** kill -9 (default) or another signal; resolves once the process is gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.running) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill(signal);
+    await exited;
+  }
 }

@@ -25,6 +25,8 @@ export function redisOptions(connectionName: string, role: RedisRole = 'command'
     // RESP2: the reply shapes the scripts and the Socket.IO adapter are written against (ioredis 6 defaults to RESP3).
     protocol: 2,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    // How long a dropped connection's socket may take to close before it is destroyed (default 2 s).
+    disconnectTimeout: 200,
     retryStrategy: (times: number) => Math.min(times * RECONNECT_STEP_MS, RECONNECT_MAX_MS),
     ...(role === 'command'
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, commandTimeout: COMMAND_TIMEOUT_MS }
@@ -63,7 +65,7 @@ export async function connectRedis(client: Redis, url: string): Promise<void> {
 export async function closeRedis(client: Redis): Promise<void> {
   if (client.status === 'ready') {
     await client.quit().catch(() => client.disconnect());
-  } else {
+  } else if (client.status !== 'end') {
     client.disconnect();
   }
 }

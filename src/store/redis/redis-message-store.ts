@@ -2,6 +2,7 @@ import { Redis, ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { CourierError } from '../../common/courier-error.js';
 import { ErrorCode } from '../../common/error-code.js';
+import { newMessageId } from '../../common/message-id.js';
 import { DeadLetterReason } from '../../queue/message-state.js';
 import { DEDUP_WINDOW_MS, MessageStore } from '../message-store.js';
 import {
@@ -112,7 +113,7 @@ export class RedisMessageStore implements MessageStore {
 
   async enqueue(channel: Channel, messages: readonly NewMessage[], now: number): Promise<PublishResult[]> {
     const args: (string | number)[] = [now, DEDUP_WINDOW_MS, channel.ns, channel.kind, channel.name, channel.client];
-    for (const m of messages) args.push(randomUUID(), m.key, m.priority, m.delayMs, m.ttlMs, m.payload, JSON.stringify(m.headers));
+    for (const m of messages) args.push(newMessageId(now), m.key, m.priority, m.delayMs, m.ttlMs, m.payload, JSON.stringify(m.headers));
     const out = await this.run<Reply[]>(ENQUEUE_MESSAGES, args);
     const results: PublishResult[] = [];
     for (let i = 0; i < out.length; i += 2) results.push({ id: String(out[i]), duplicate: Number(out[i + 1]) === 1 });
@@ -121,7 +122,7 @@ export class RedisMessageStore implements MessageStore {
 
   async fanOut(ns: string, room: string, message: NewMessage, now: number): Promise<FanOutResult> {
     const m = message;
-    const args = [now, DEDUP_WINDOW_MS, ns, room, randomUUID(), m.key, m.priority, m.delayMs, m.ttlMs, m.payload, JSON.stringify(m.headers)];
+    const args = [now, DEDUP_WINDOW_MS, ns, room, newMessageId(now), m.key, m.priority, m.delayMs, m.ttlMs, m.payload, JSON.stringify(m.headers)];
     const [id, duplicate, ...clients] = await this.run<Reply[]>(FAN_OUT, args);
     return { id: String(id), duplicate: Number(duplicate) === 1, clients: clients.map(String) };
   }
