@@ -64,7 +64,8 @@ export class Dispatcher {
 
   wake(channel: Channel): void {
     const line = this.lines.get(channelKey(channel));
-    if (line) void this.dispatch(line);
+    // Most wakes (a publish while every window is full) have nothing to claim into: skip the round.
+    if (line && (line.running || line.subs.some((sub) => sub.free > 0))) void this.dispatch(line);
   }
 
   /** Frees the slots of settled messages and refills them. */

@@ -216,6 +216,47 @@ describe(QueueService.name, () => {
       expect(payloads(c.received)).toEqual(['once']);
     });
 
+    it('keeps publish order across single publishes and batches made in one burst', async () => {
+      const published = await Promise.all([
+        sut.publish(NS, Q, { payload: 'a' }),
+        sut.publishBatch(NS, Q, [{ payload: 'b' }, { payload: 'c' }]),
+        sut.publish(NS, Q, { payload: 'd' }),
+        sut.publish(NS, 'other', { payload: 'elsewhere' }),
+        sut.publish(NS, Q, { payload: 'e' }),
+      ]);
+      const c = consumer('c1');
+
+      await sut.subscribe(NS, Q, c);
+      await until(() => c.received.length === 5, 'all five are delivered');
+
+      expect(payloads(c.received)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      const ids = published.flatMap((r) => (Array.isArray(r) ? r.map((x) => x.id) : [r.id]));
+      expect(new Set(ids).size).toBe(6);
+      expect(await sut.stats(NS, 'other')).toMatchObject({ ready: 1, published: 1 });
+    });
+
+    it('treats a repeated key within one burst as a duplicate of the first', async () => {
+      const [first, second] = await Promise.all([
+        sut.publish(NS, Q, { payload: 'once', key: 'k' }),
+        sut.publish(NS, Q, { payload: 'twice', key: 'k' }),
+      ]);
+
+      expect(second).toEqual({ id: first.id, duplicate: true });
+      expect(await stats()).toMatchObject({ ready: 1, published: 1 });
+    });
+
+    it('fails only the invalid publish of a burst', async () => {
+      const results = await Promise.allSettled([
+        sut.publish(NS, Q, { payload: 'ok-1' }),
+        sut.publish(NS, Q, { payload: 'bad', delayMs: -1 }),
+        sut.publish(NS, Q, { payload: 'ok-2' }),
+      ]);
+
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: ErrorCode.VALIDATION });
+      expect(await stats()).toMatchObject({ ready: 2, published: 2 });
+    });
+
     it('refuses a bad queue name with VALIDATION', async () => {
       await expect(sut.publish(NS, 'bad name!', { payload: 1 })).rejects.toMatchObject({ code: ErrorCode.VALIDATION });
       expect(await sut.list(NS)).toEqual([]);
@@ -873,6 +914,15 @@ describe(`${QueueService.name} restart recovery`, () => {
     expect(await second.sut.deadLetters(NS, Q, 10)).toEqual([
       expect.objectContaining({ id: last, attempts: MAX_ATTEMPTS, reason: 'max-attempts' }),
     ]);
+  });
+
+  it('rejects every publish of a burst when the store cannot write, and confirms none', async () => {
+    const engine = await start();
+    await engine.store.close();
+
+    const results = await Promise.allSettled([engine.sut.publish(NS, Q, { payload: 1 }), engine.sut.publish(NS, Q, { payload: 2 })]);
+
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 
   it('never delivers an acked message again after a restart', async () => {

@@ -5,7 +5,7 @@ import { assertName } from '../common/names.js';
 import { CourierConfig } from '../config/courier-config.js';
 import { MESSAGE_STORE } from '../store/message-store.js';
 import type { MessageStore } from '../store/message-store.js';
-import { Channel, DeadLetter, PublishResult } from '../store/stored-message.js';
+import { Channel, DeadLetter, NewMessage, PublishResult } from '../store/stored-message.js';
 import { Consumer } from './consumer.js';
 import { channelKey, Dispatcher } from './dispatcher.js';
 import { MAX_BATCH, PublishInput, toNewMessage } from './publish-input.js';
@@ -16,6 +16,12 @@ import { WakeBus } from './wake-bus.js';
 
 export const DEFAULT_PREFETCH = 10;
 export const MAX_PREFETCH = 1000;
+
+interface Burst {
+  readonly channel: Channel;
+  readonly messages: NewMessage[];
+  readonly waiters: { resolve: (result: PublishResult) => void; reject: (error: unknown) => void }[];
+}
 
 export function queueChannel(ns: string, name: string): Channel {
   return { ns, kind: 'queue', name, client: '' };
@@ -29,6 +35,8 @@ export function queueChannel(ns: string, name: string): Channel {
 export class QueueService {
   /** consumer id → its subscriptions by queue key. */
   private readonly byConsumer = new Map<string, Map<string, Subscription>>();
+  /** Single publishes waiting for the end of the current burst, by queue key. */
+  private readonly bursts = new Map<string, Burst>();
 
   constructor(
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
@@ -43,9 +51,26 @@ export class QueueService {
     });
   }
 
-  async publish(ns: string, queue: string, input: PublishInput): Promise<PublishResult> {
-    const [result] = await this.publishBatch(ns, queue, [input]);
-    return result;
+  /**
+   * Stores one message; resolves once it is durable. Single publishes to the same queue made in the same
+   * burst (before the next microtask) share one store write: the per-write cost, not the per-message one,
+   * is what limits a store, and many producers publish one message at a time.
+   */
+  publish(ns: string, queue: string, input: PublishInput): Promise<PublishResult> {
+    try {
+      assertName('queue', queue);
+      const message = toNewMessage(input);
+      const key = `${ns}\0${queue}`;
+      let burst = this.bursts.get(key);
+      if (!burst) {
+        this.bursts.set(key, (burst = { channel: queueChannel(ns, queue), messages: [], waiters: [] }));
+        queueMicrotask(() => this.flushBurst(key));
+      }
+      burst.messages.push(message);
+      return new Promise((resolve, reject) => burst.waiters.push({ resolve, reject }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Stores every message or none; resolves once they are durable. */
@@ -55,12 +80,9 @@ export class QueueService {
       throw CourierError.validation(`messages must hold 1 to ${MAX_BATCH} messages`, { field: 'messages' });
     }
     const messages = inputs.map((m, i) => toNewMessage(m, inputs.length > 1 ? `messages[${i}]` : ''));
-    const channel = queueChannel(ns, queue);
-    const now = this.clock.now();
-    const results = await this.store.enqueue(channel, messages, now);
-    this.wakeBus.wake([channel]);
-    for (const m of messages) this.scheduler.dueAfter(now, m);
-    return results;
+    // Single publishes made before this batch are stored before it, so publish order holds.
+    this.flushBurst(`${ns}\0${queue}`);
+    return this.enqueue(queueChannel(ns, queue), messages);
   }
 
   /** Makes `consumer` a consumer of the queue (again: a new prefetch replaces the old one). */
@@ -201,6 +223,24 @@ export class QueueService {
 
   async purge(ns: string, queue: string): Promise<number> {
     return this.store.purge(queueChannel(ns, assertName('queue', queue)));
+  }
+
+  private async enqueue(channel: Channel, messages: NewMessage[]): Promise<PublishResult[]> {
+    const now = this.clock.now();
+    const results = await this.store.enqueue(channel, messages, now);
+    this.wakeBus.wake([channel]);
+    for (const m of messages) this.scheduler.dueAfter(now, m);
+    return results;
+  }
+
+  private flushBurst(key: string): void {
+    const burst = this.bursts.get(key);
+    if (!burst) return;
+    this.bursts.delete(key);
+    this.enqueue(burst.channel, burst.messages).then(
+      (results) => burst.waiters.forEach((w, i) => w.resolve(results[i])),
+      (error: unknown) => burst.waiters.forEach((w) => w.reject(error)),
+    );
   }
 
   private subscriptionHolding(ns: string, consumerId: string, id: string): Subscription | undefined {
