@@ -2,6 +2,6 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** Answer to a batch publish: every message is durably stored, ids in request order. */
 export class BatchPublishedDto {
-  @ApiProperty({ type: [String], description: 'One id per message, in request order (the first id for a duplicate key).', example: ['0b7e7d2c-5f1a-4c3e-9a51-6d2b8f0e4a17', '5c1f9e0a-2b7d-4e68-8f3a-91c4d7e2b650'] })
+  @ApiProperty({ type: [String], description: 'One id per message, in request order (the first id for a duplicate key).', example: ['01a21322-8f59-7ee7-9c22-31d66d7bd476', '01a21322-8fb7-74c0-93ce-ae15044a6b31'] })
   ids!: string[];
 }

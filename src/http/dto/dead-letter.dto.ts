@@ -4,7 +4,7 @@ import { DeadLetter } from '../../store/stored-message.js';
 
 /** A dead-lettered queue message. */
 export class DeadLetterDto {
-  @ApiProperty({ example: '0b7e7d2c-5f1a-4c3e-9a51-6d2b8f0e4a17' })
+  @ApiProperty({ example: '01a21322-8f59-7ee7-9c22-31d66d7bd476' })
   id!: string;
 
   @ApiProperty({ description: 'The payload as it was published.', example: { orderId: 'A-1001' } })

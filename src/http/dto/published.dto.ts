@@ -3,7 +3,7 @@ import { PublishResult } from '../../store/stored-message.js';
 
 /** Answer to a single queue publish: the message is durably stored. */
 export class PublishedDto {
-  @ApiProperty({ description: 'Message id, unique in the namespace.', example: '0b7e7d2c-5f1a-4c3e-9a51-6d2b8f0e4a17' })
+  @ApiProperty({ description: 'Message id, unique in the namespace.', example: '01a21322-8f59-7ee7-9c22-31d66d7bd476' })
   id!: string;
 
   @ApiPropertyOptional({ description: 'Present (true) when the key was seen within 24 h: `id` is the first message and nothing was stored.', example: true })

@@ -3,7 +3,7 @@ import { RoomPublishResult } from '../../rooms/room.service.js';
 
 /** Answer to a room publish. */
 export class RoomPublishedDto {
-  @ApiProperty({ description: 'Message id, shared by every member copy.', example: '0b7e7d2c-5f1a-4c3e-9a51-6d2b8f0e4a17' })
+  @ApiProperty({ description: 'Message id, shared by every member copy.', example: '01a21322-8f59-7ee7-9c22-31d66d7bd476' })
   id!: string;
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Durable members that got a copy plus anonymous sockets it was sent to (0 for a duplicate).', example: 3 })
