@@ -1,0 +1,105 @@
+/**
+ * Deep queue on SQLite: does a backlog of 1,000,000 ready messages slow publishing or consuming down, and
+ * does the process hold it in memory? See bench/README.md.
+ *
+ *   npm run bench:deep
+ *   BENCH_DEPTH=200000 npm run bench:deep
+ *
+ * 1. near-empty claim+ack: 100 rounds of (publish 1000 untimed; a consumer with prefetch 1000 takes and acks
+ *    them, timed), so the queue never holds more than 1000.
+ * 2. publish rate of the first 100k (empty queue) and of the last 100k (queue already at depth − 100k),
+ *    with publishBatch of 100 and 10 batches outstanding; the rest is filled in between, untimed.
+ * 3. RSS and heap with the backlog sitting there, against the RSS before it, and how long stats() takes.
+ * 4. claim+ack at depth: the same 100 rounds of 1000, taken from the head of the deep queue.
+ */
+import { AckingConsumer } from './acking-consumer.js';
+import { startEngine } from './engine-context.js';
+import { produce } from './windowed-producer.js';
+import { QueueService } from '../src/queue/queue.service.js';
+
+const DEPTH = Number(process.env.BENCH_DEPTH ?? 1_000_000);
+const SAMPLE = Math.min(100_000, DEPTH / 2);
+const ROUND = 1000;
+const NS = 'events';
+const PAYLOAD_BYTES = 256;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en-US')} msg/s`;
+
+function payloadOf(i: number): { seq: number; body: string } {
+  const bare = JSON.stringify({ seq: i, body: '' }).length;
+  return { seq: i, body: 'x'.repeat(PAYLOAD_BYTES - bare) };
+}
+
+function memory(): { rss: number; heap: number } {
+  gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed };
+}
+
+async function fill(queues: QueueService, queue: string, count: number): Promise<number> {
+  const started = performance.now();
+  await produce(queues, NS, queue, count, { perCall: 100, window: 1000, payload: payloadOf });
+  return performance.now() - started;
+}
+
+/** Takes and acks `rounds` × ROUND messages from the head of `queue`, publishing each round first when `refill`. */
+async function claimAndAck(queues: QueueService, queue: string, rounds: number, refill: boolean): Promise<number> {
+  let timed = 0;
+  for (let r = 0; r < rounds; r++) {
+    if (refill) await fill(queues, queue, ROUND);
+    const consumer = new AckingConsumer(queues, NS, `consumer-${queue}-${r}`);
+    const started = performance.now();
+    await queues.subscribe(NS, queue, consumer, ROUND);
+    await consumer.until(ROUND);
+    timed += performance.now() - started;
+    await queues.unsubscribe(NS, queue, consumer.id);
+  }
+  return timed;
+}
+
+async function main(): Promise<void> {
+  if (!gc) console.log('(run with --expose-gc for steadier memory figures)');
+  console.log(`deep queue: ${DEPTH.toLocaleString('en-US')} ready messages of ${PAYLOAD_BYTES} B on SQLite, Node ${process.version}`);
+  const engine = await startEngine('sqlite');
+  const { queues } = engine;
+  try {
+    const rounds = SAMPLE / ROUND;
+    const shallowMs = await claimAndAck(queues, 'shallow', rounds, true);
+    console.log(`claim+ack, near-empty queue (≤ ${ROUND}):     ${rate(SAMPLE, shallowMs)}`);
+    const before = memory();
+    console.log(`memory before the backlog:                 RSS ${mb(before.rss)}, heap ${mb(before.heap)}`);
+
+    const firstMs = await fill(queues, 'deep', SAMPLE);
+    console.log(`publish, first ${SAMPLE.toLocaleString('en-US')} (empty queue):       ${rate(SAMPLE, firstMs)}`);
+    const middle = DEPTH - 2 * SAMPLE;
+    const middleMs = await fill(queues, 'deep', middle);
+    console.log(`publish, next ${middle.toLocaleString('en-US')} (untimed):         ${rate(middle, middleMs)}`);
+    const lastMs = await fill(queues, 'deep', SAMPLE);
+    console.log(`publish, last ${SAMPLE.toLocaleString('en-US')} (at depth):         ${rate(SAMPLE, lastMs)}`);
+
+    const stats = await queues.stats(NS, 'deep');
+    if (stats?.ready !== DEPTH) throw new Error(`expected ${DEPTH} ready, got ${JSON.stringify(stats)}`);
+    const after = memory();
+    console.log(
+      `memory with ${DEPTH.toLocaleString('en-US')} ready:             RSS ${mb(after.rss)} (+${mb(after.rss - before.rss)}), ` +
+        `heap ${mb(after.heap)} (+${mb(after.heap - before.heap)})`,
+    );
+    const statsStarted = performance.now();
+    await queues.stats(NS, 'deep');
+    console.log(`stats() of the deep queue:                 ${(performance.now() - statsStarted).toFixed(1)} ms`);
+
+    const deepMs = await claimAndAck(queues, 'deep', rounds, false);
+    console.log(`claim+ack, at depth (${(DEPTH / 1000).toLocaleString('en-US')}k → ${((DEPTH - SAMPLE) / 1000).toLocaleString('en-US')}k):   ${rate(SAMPLE, deepMs)}`);
+    const end = memory();
+    console.log(`memory at the end:                         RSS ${mb(end.rss)}, heap ${mb(end.heap)}`);
+  } finally {
+    await engine.close();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});
