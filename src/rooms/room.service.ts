@@ -187,7 +187,10 @@ export class RoomService {
     const clientId = state.member.clientId;
     if (clientId === null) return false;
     const client = this.clients.get(clientKey(ns, clientId));
-    return [...(client?.subs.values() ?? [])].some((sub) => sub.held.has(id));
+    if ([...(client?.subs.values() ?? [])].some((sub) => sub.held.has(id))) return true;
+    // In a cluster another node may have claimed the copy and sent it to every socket of this client id;
+    // the store then decides: its ack settles only a pending copy of this client, else NOT_FOUND.
+    return this.config.store === 'redis';
   }
 
   /** Settles room copies this socket holds among `ids`; returns the ids settled. */

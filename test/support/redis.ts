@@ -7,6 +7,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait-for.js';
 
 /** The Redis the tests use: REDIS_URL, as for the app, else the local default. */
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -70,19 +71,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls `probe` like waitFor, counting a throw as "not yet" (a server that is still starting refuses connections). */
+async function waitForUp(probe: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(() => probe().catch(() => false), what, timeoutMs, 50);
 }
 
 /**
@@ -111,7 +102,7 @@ export class PrivateRedis {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
     this.child = spawn('redis-server', [...args, '--daemonize', 'no'], { stdio: 'ignore' });
     this.child.on('error', () => undefined);
-    await waitFor(`redis-server on port ${this.port}`, async () => {
+    await waitForUp(async () => {
       const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => undefined);
       try {
@@ -120,7 +111,7 @@ export class PrivateRedis {
       } finally {
         probe.disconnect();
       }
-    });
+    }, `redis-server on port ${this.port}`);
   }
 
   /** Stops it (SIGTERM: Redis flushes its append-only file and exits). */
@@ -158,7 +149,6 @@ function newest(dir: string): number {
 export async function ensureBuilt(): Promise<void> {
   const lock = join(ROOT, 'node_modules/.courier-build-lock');
   await waitFor(
-    'the build lock',
     () => {
       try {
         mkdirSync(lock);
@@ -169,7 +159,9 @@ export async function ensureBuilt(): Promise<void> {
         return false;
       }
     },
+    'the build lock',
     240_000,
+    200,
   );
   try {
     const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0;
@@ -205,10 +197,15 @@ export class CourierNode {
     });
     const node = new CourierNode(child, `http://127.0.0.1:${port}`);
     try {
-      await waitFor(`node on port ${port} to be healthy`, async () => {
-        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${node.output.join('')}`);
-        return (await fetch(`${node.url}/health`)).status === 200;
-      }, 20_000);
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode}: ${node.output.join('')}`);
+          return (await fetch(`${node.url}/health`).catch(() => null))?.status === 200;
+        },
+        `node on port ${port} to be healthy`,
+        20_000,
+        50,
+      );
     } catch (error) {
       await node.kill();
       throw error;

@@ -107,7 +107,7 @@ export class RedisMessageStore implements MessageStore {
     await this.guard(() => this.redis.ping());
   }
 
-  async declare(ns: string, kind: Channel['kind'], name: string): Promise<void> {
+  async declare(ns: string, kind: Channel['kind'], name: string, _now: number): Promise<void> {
     await this.guard(() => this.redis.sadd(this.registryKey(ns, kind), name));
   }
 
@@ -236,7 +236,7 @@ export class RedisMessageStore implements MessageStore {
     return rows.slice(0, limit).map(({ seq: _seq, ...dead }) => dead);
   }
 
-  async join(ns: string, room: string, client: string): Promise<void> {
+  async join(ns: string, room: string, client: string, _now: number): Promise<void> {
     await this.guard(() =>
       this.redis.multi().sadd(this.registryKey(ns, 'room'), room).sadd(this.membersKey(ns, room), client).sadd(this.membershipsKey(ns, client), room).exec(),
     );
