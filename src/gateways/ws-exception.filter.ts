@@ -26,7 +26,11 @@ export class WsExceptionFilter implements ExceptionFilter {
   }
 
   toFailure(exception: unknown): WsFailure {
-    if (exception instanceof CourierError) return fail(exception.code, exception.message, exception.details);
+    if (exception instanceof CourierError) {
+      // Sockets know no UNAVAILABLE (contract §3): a store that is down answers INTERNAL there, 503 on REST.
+      const code = exception.code === ErrorCode.UNAVAILABLE ? ErrorCode.INTERNAL : exception.code;
+      return fail(code, exception.message, exception.details);
+    }
     if (exception instanceof WsException) {
       const error = exception.getError();
       if (typeof error === 'object' && error !== null && CODES.has(String((error as { code?: unknown }).code))) {
