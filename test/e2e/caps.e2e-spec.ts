@@ -4,7 +4,7 @@ import { closeAllClients, connectClient, fresh, TestClient } from '../support/co
 import { RunningApp, startApp } from '../support/start-app.js';
 import { sleep, waitFor } from '../support/wait-for.js';
 
-function order(store: string, orderId = randomUUID()) {
+function order(store: string, orderId: string = randomUUID()) {
   return { store, orderId, customer: 'Ada Lovelace', address: '12 Analytical Way' };
 }
 
