@@ -36,6 +36,11 @@ describe(PublishBodyPipe.name, () => {
     for (const payload of [null, false, 0, '']) await expect(sut.transform({ payload })).resolves.toMatchObject({ payload });
   });
 
+  it('refuses null for an optional field, which the domain alone would take as absent', async () => {
+    expect(await problems({ payload: 1, headers: null })).toEqual(['headers must be an object whose values are strings']);
+    expect(await problems({ messages: [{ payload: 1, key: null }] })).toEqual(expect.arrayContaining(['messages.0.key must be a string']));
+  });
+
   it('refuses a body that is not an object', async () => {
     expect(await problems([{ payload: 1 }])).toEqual(['body must be a message { payload, ... } or a batch { messages: [...] }']);
     expect(await problems(undefined)).toEqual(['body must be JSON, sent as Content-Type: application/json']);
