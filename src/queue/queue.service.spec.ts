@@ -845,7 +845,7 @@ describe(QueueService.name, () => {
   });
 });
 
-describe(`${QueueService.name} restart recovery`, () => {
+describe(`${QueueService.name} on SQLite`, () => {
   let dataDir: string;
   let clock: FakeClock;
   const open: { moduleRef: TestingModule; store: SqliteMessageStore }[] = [];
@@ -914,6 +914,29 @@ describe(`${QueueService.name} restart recovery`, () => {
     expect(await second.sut.deadLetters(NS, Q, 10)).toEqual([
       expect.objectContaining({ id: last, attempts: MAX_ATTEMPTS, reason: 'max-attempts' }),
     ]);
+  });
+
+  it('reports the age of the oldest ready message whatever its priority', async () => {
+    const { sut } = await start();
+    await sut.publish(NS, Q, { payload: 'old-high', priority: 7 });
+    clock.advance(100);
+    await sut.publish(NS, Q, { payload: 'low' });
+    clock.advance(100);
+    await sut.publish(NS, Q, { payload: 'new-top', priority: 9 });
+    clock.advance(50);
+    expect(await sut.stats(NS, Q)).toMatchObject({ ready: 3, oldestReadyAgeMs: 250 });
+
+    const c = consumer('node-a/sock-1');
+    await sut.subscribe(NS, Q, c, 2);
+    await until(() => c.received.length === 2, 'the two highest are delivered');
+    await settle();
+
+    expect(payloads(c.received)).toEqual(['new-top', 'old-high']);
+    expect(await sut.stats(NS, Q)).toMatchObject({ ready: 1, inFlight: 2, oldestReadyAgeMs: 150 });
+    await sut.ack(NS, c.id, [c.received[0].id]);
+    await until(() => c.received.length === 3, 'the last is delivered');
+    await settle();
+    expect(await sut.stats(NS, Q)).toMatchObject({ ready: 0, oldestReadyAgeMs: 0 });
   });
 
   it('rejects every publish of a burst when the store cannot write, and confirms none', async () => {

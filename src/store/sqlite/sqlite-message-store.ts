@@ -329,7 +329,11 @@ export class SqliteMessageStore implements MessageStore {
     if (!c) return null;
     let oldestReadyAt: number | null = null;
     if (c.ready > 0) {
-      const row = this.s.oldestReady.get(ns, KIND[kind], name) as { at: number | null };
+      // A queue's oldest ready message is the first by seq of one of its priorities: ten index seeks
+      // instead of a scan of every ready row (seconds at a million, and stats run every second).
+      const row = (kind === 'queue' ? this.s.oldestReadyInQueue.get(ns, KIND.queue, name, '') : this.s.oldestReady.get(ns, KIND[kind], name)) as {
+        at: number | null;
+      };
       oldestReadyAt = row.at;
     }
     return { name, ...c, oldestReadyAt };
@@ -507,6 +511,13 @@ export class SqliteMessageStore implements MessageStore {
          ORDER BY dead_at, seq LIMIT ?`,
       ),
       oldestReady: st('SELECT MIN(published_at) AS at FROM messages WHERE ns = ? AND kind = ? AND channel = ? AND state = 0'),
+      // published_at grows with seq, so the first ready row by seq of each priority holds the minimum.
+      oldestReadyInQueue: st(
+        `WITH p(v) AS (VALUES (9), (8), (7), (6), (5), (4), (3), (2), (1), (0))
+         SELECT MIN((SELECT published_at FROM messages INDEXED BY messages_ready
+                     WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0 AND priority = p.v ORDER BY seq LIMIT 1)) AS at
+         FROM p`,
+      ),
       declare: st('INSERT OR IGNORE INTO channels (ns, kind, name, created_at) VALUES (?, ?, ?, ?)'),
       addTotals: st('UPDATE channels SET published = published + ?, acked = acked + ?, redelivered = redelivered + ? WHERE ns = ? AND kind = ? AND name = ?'),
       loadChannels: st('SELECT ns, kind, name, published, acked, redelivered FROM channels'),
