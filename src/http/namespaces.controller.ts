@@ -28,7 +28,7 @@ export class NamespacesController {
   }
 
   private async describe(name: string): Promise<NamespaceInfoDto> {
-    const [queues, rooms] = await Promise.all([this.queues.list(name), this.rooms.list(name)]);
-    return { name, queues: queues.length, rooms: rooms.length, connections: this.rooms.connections(name) };
+    const [queues, rooms, connections] = await Promise.all([this.queues.list(name), this.rooms.list(name), this.rooms.totalConnections(name)]);
+    return { name, queues: queues.length, rooms: rooms.length, connections };
   }
 }

@@ -66,8 +66,8 @@ export class MetricsService {
       help: 'Connected sockets per namespace',
       labelNames: ['namespace'],
       registers: [this.registry],
-      collect: function (this: Gauge<'namespace'>) {
-        for (const ns of NAMESPACES) this.set({ namespace: ns }, rooms.connections(ns));
+      collect: async function (this: Gauge<'namespace'>) {
+        for (const ns of NAMESPACES) this.set({ namespace: ns }, await rooms.totalConnections(ns));
       },
     });
     this.delivered = new Counter<Labels>({

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Peers } from '../cluster/peers.js';
 import { Clock } from '../common/clock.js';
 import { CourierError } from '../common/courier-error.js';
 import { assertName } from '../common/names.js';
@@ -45,10 +46,13 @@ export class QueueService {
     private readonly scheduler: RedeliveryScheduler,
     private readonly clock: Clock,
     private readonly config: CourierConfig,
+    // Counts consumers on every node of a cluster; this node alone when not provided (unit tests).
+    @Optional() private readonly peers: Peers = new Peers(),
   ) {
     wakeBus.onWake((channel) => {
       if (channel.kind === 'queue') dispatcher.wake(channel);
     });
+    peers.handle('consumers', ({ ns, queue }: { ns: string; queue: string }) => this.consumerCount(ns, queue));
   }
 
   /**
@@ -194,13 +198,14 @@ export class QueueService {
     return count;
   }
 
+  /** Consumers of the queue connected to this node. */
   consumerCount(ns: string, queue: string): number {
     return this.dispatcher.subscriptions(queueChannel(ns, queue)).length;
   }
 
   async stats(ns: string, queue: string): Promise<QueueStats | null> {
     const s = await this.store.stats(ns, 'queue', queue);
-    return s && toQueueStats(s, this.consumerCount(ns, queue), this.clock.now());
+    return s && toQueueStats(s, await this.peers.sum('consumers', { ns, queue }), this.clock.now());
   }
 
   async list(ns: string): Promise<QueueStats[]> {

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Peers } from '../cluster/peers.js';
 import { Clock } from '../common/clock.js';
 import { CourierError } from '../common/courier-error.js';
 import { assertName } from '../common/names.js';
@@ -64,7 +65,12 @@ export class RoomService {
     private readonly clock: Clock,
     private readonly config: CourierConfig,
     private readonly nodeId: NodeId,
+    // Every node of a cluster answers for its own sockets; this node alone when not provided (unit tests).
+    @Optional() private readonly peers: Peers = new Peers(),
   ) {
+    peers.handle('room-online', ({ ns, room }: { ns: string; room: string }) => this.online(ns, room));
+    peers.handle('connections', ({ ns }: { ns: string }) => this.connections(ns));
+    peers.handle('room-live', ({ ns, room, delivery }: { ns: string; room: string; delivery: Delivery }) => this.sendLive(ns, room, delivery));
     wakeBus.onWake((channel) => {
       if (channel.kind !== 'room') return;
       this.dispatcher.wake(channel);
@@ -169,14 +175,22 @@ export class RoomService {
         attempt: 1,
         publishedAt: now,
       };
-      for (const state of this.joined.get(roomKey(ns, room)) ?? []) {
-        if (state.member.clientId !== null || state.mailboxes.has(room)) continue;
-        state.rememberLive(result.id, LIVE_HELD_LIMIT);
-        state.member.send([delivery]);
-        live++;
-      }
+      // Anonymous sockets in the room on every node of a cluster get it (and are counted).
+      live = await this.peers.sum('room-live', { ns, room, delivery });
     }
     return { id: result.id, duplicate: false, recipients: result.clients.length + live };
+  }
+
+  /** Sends a room message to this node's anonymous (non-mailbox) sockets in the room; returns how many. */
+  private sendLive(ns: string, room: string, delivery: Delivery): number {
+    let sent = 0;
+    for (const state of this.joined.get(roomKey(ns, room)) ?? []) {
+      if (state.member.clientId !== null || state.mailboxes.has(room)) continue;
+      state.rememberLive(delivery.id, LIVE_HELD_LIMIT);
+      state.member.send([delivery]);
+      sent++;
+    }
+    return sent;
   }
 
   /** Whether this socket holds `id` (a copy of its client, a mailbox copy or a live delivery). */
@@ -284,11 +298,18 @@ export class RoomService {
     const names = new Set(await this.store.list(ns, 'room'));
     for (const key of this.joined.keys()) if (key.startsWith(`${ns}\0`)) names.add(key.slice(ns.length + 1));
     const rooms: RoomInfo[] = [];
-    for (const name of [...names].sort()) rooms.push({ name, online: this.online(ns, name), members: await this.store.memberCount(ns, name) });
+    for (const name of [...names].sort()) {
+      rooms.push({ name, online: await this.peers.sum('room-online', { ns, room: name }), members: await this.store.memberCount(ns, name) });
+    }
     return rooms;
   }
 
-  /** Connected sockets in the room: those that joined it, and those of its durable members. */
+  /** Sockets connected to the namespace, on every node of a cluster. */
+  async totalConnections(ns: string): Promise<number> {
+    return this.peers.sum('connections', { ns });
+  }
+
+  /** Connected sockets in the room on this node: those that joined it, and those of its durable members. */
   online(ns: string, room: string): number {
     const sockets = new Set(this.joined.get(roomKey(ns, room)) ?? []);
     for (const client of this.clients.values()) {
@@ -298,6 +319,7 @@ export class RoomService {
     return sockets.size;
   }
 
+  /** Sockets connected to the namespace on this node. */
   connections(ns: string): number {
     let n = 0;
     for (const state of this.sockets.values()) if (state.member.ns === ns) n++;
