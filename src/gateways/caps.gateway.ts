@@ -26,8 +26,9 @@ export class CapsGateway extends NamespaceGateway {
   @SubscribeMessage('pickup')
   async pickup(@ConnectedSocket() socket: Socket, @WsPayload() body: unknown): Promise<WsReply<{ id: string }>> {
     const session = this.session(socket);
-    const { order } = readCapsOrder(body, (id) => session.storeOf(id));
-    const { id } = await this.queues.publish(this.ns, PICKUP_QUEUE, { payload: order, headers: { event: 'pickup' } });
+    const { order, store } = readCapsOrder(body, (id) => session.storeOf(id));
+    // The store travels in the headers: a lab order may not name it (the lab puts it in `clientId`).
+    const { id } = await this.queues.publish(this.ns, PICKUP_QUEUE, { payload: order, headers: { event: 'pickup', store } });
     return ok({ id });
   }
 
@@ -68,7 +69,7 @@ export class CapsGateway extends NamespaceGateway {
   /** Remembers each delivery's store, so a driver echoing it back needs no store field. */
   protected override onSent(session: SocketSession, d: Delivery, out: Outgoing): void {
     if (out.event === 'message') return;
-    const store = d.channel.kind === 'room' ? d.channel.name : storeOfOrder(out.body.payload);
+    const store = d.channel.kind === 'room' ? d.channel.name : (d.headers.store ?? storeOfOrder(out.body.payload));
     if (store !== undefined) session.rememberStore(d.id, store);
   }
 

@@ -76,7 +76,7 @@ describe('caps namespace', () => {
         id,
         queue: 'pickup',
         payload: sent,
-        headers: { event: 'pickup' },
+        headers: { event: 'pickup', store },
         attempt: 1,
         publishedAt: expect.any(String),
         messageId: id,
@@ -216,6 +216,21 @@ describe('caps namespace', () => {
       expect(third.bodies('delivered')).toEqual([]);
       // The in-transit notices are still in the mailbox: the lab vendor never acks them.
       expect(third.bodies('in-transit').length).toBe(4);
+    });
+
+    it('follows a lab pickup whose order names no store (the store is the payload clientId) through the driver\'s echoes', async () => {
+      const store = fresh('store');
+      const vendor = await labVendor(store);
+      const driver = await connectClient(app.url, 'caps');
+      driveEveryPickup(driver);
+      await driver.request('getAll', { event: 'pickup' });
+      const labOrder = { orderId: 'no-store-field', customer: 'Grace Hopper', address: '1 Compiler Court' };
+      expect(await vendor.request('pickup', { event: 'pickup', messageId: randomUUID(), clientId: store, order: labOrder })).toMatchObject({ ok: true });
+      const [pickup] = await driver.waitForBodies(1, 'pickup');
+      expect(pickup).toMatchObject({ order: labOrder, headers: { event: 'pickup', store } });
+      const [delivered] = await vendor.waitForBodies(1, 'delivered');
+      expect(delivered).toMatchObject({ orderId: 'no-store-field', room: store });
+      expect(vendor.bodies('in-transit')).toHaveLength(1);
     });
 
     it('a mailbox copy is settled by the first received from any of its sockets', async () => {
