@@ -23,12 +23,20 @@ export class Peers {
 
   /** Asks every node, this one included; `payload` must survive JSON. */
   async sum(topic: string, payload: unknown): Promise<number> {
-    return this.local(topic, payload);
+    const [total] = await this.sumEach(topic, [payload]);
+    return total;
   }
 
-  /** This node's own answer (0 for a topic it does not handle). */
-  protected async local(topic: string, payload: unknown): Promise<number> {
+  /** Asks every node the same question for each payload at once (one round trip in a cluster); one total each. */
+  async sumEach(topic: string, payloads: readonly unknown[]): Promise<number[]> {
+    return this.local(topic, payloads);
+  }
+
+  /** This node's own answers (0 for a topic it does not handle). */
+  protected async local(topic: string, payloads: readonly unknown[]): Promise<number[]> {
     const handler = this.handlers.get(topic);
-    return handler ? Number(await handler(payload)) || 0 : 0;
+    const answers: number[] = [];
+    for (const payload of payloads) answers.push(handler ? Number(await handler(payload)) || 0 : 0);
+    return answers;
   }
 }

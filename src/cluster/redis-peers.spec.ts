@@ -62,6 +62,15 @@ describe(RedisPeers.name, () => {
       ]);
     });
 
+    it('answers a list of questions in one round, one total each', async () => {
+      const [a, b] = [await start(), await start()];
+      a.peers.handle('consumers', ({ queue }: { queue: string }) => queue.length);
+      b.peers.handle('consumers', ({ queue }: { queue: string }) => (queue === 'jobs' ? 10 : 0));
+
+      expect(await a.peers.sumEach('consumers', [{ queue: 'jobs' }, { queue: 'x' }, { queue: 'other' }])).toEqual([14, 1, 5]);
+      expect(await b.peers.sumEach('consumers', [])).toEqual([]);
+    });
+
     it('counts 0 for a node without a handler', async () => {
       const [a] = [await start(), await start()];
       a.peers.handle('consumers', () => 3);

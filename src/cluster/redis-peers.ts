@@ -17,18 +17,18 @@ interface Question {
   readonly id: string;
   readonly from: string;
   readonly topic: string;
-  readonly payload: unknown;
+  readonly payloads: unknown[];
 }
 
 interface Answer {
   readonly id: string;
   readonly from: string;
-  readonly n: number;
+  readonly n: number[];
 }
 
 interface Pending {
   readonly waitingFor: Set<string>;
-  total: number;
+  readonly totals: number[];
   finish(): void;
 }
 
@@ -84,36 +84,37 @@ export class RedisPeers extends Peers implements OnModuleInit, OnApplicationShut
     await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 
-  override async sum(topic: string, payload: unknown): Promise<number> {
-    const local = await this.local(topic, payload);
+  override async sumEach(topic: string, payloads: readonly unknown[]): Promise<number[]> {
+    const local = await this.local(topic, payloads);
     const others = await this.otherNodes().catch(() => []);
-    if (others.length === 0) return local;
+    if (others.length === 0 || payloads.length === 0) return local;
     const id = `${this.nodeId.value}:${++this.asked}`;
-    const remote = new Promise<number>((resolve) => {
+    const remote = new Promise<number[]>((resolve) => {
       const timer = setTimeout(() => entry.finish(), ANSWER_TIMEOUT_MS);
       const entry: Pending = {
         waitingFor: new Set(others),
-        total: 0,
+        totals: local,
         finish: () => {
           clearTimeout(timer);
           this.pending.delete(id);
-          resolve(entry.total);
+          resolve(entry.totals);
         },
       };
       this.pending.set(id, entry);
     });
-    const question: Question = { id, from: this.nodeId.value, topic, payload };
+    const question: Question = { id, from: this.nodeId.value, topic, payloads: [...payloads] };
     this.pub.publish(this.questions, JSON.stringify(question)).catch((error: Error) => {
       this.logger.debug(`question not sent: ${error.message}`);
       this.pending.get(id)?.finish();
     });
-    return local + (await remote);
+    return remote;
   }
 
   private async answer(text: string): Promise<void> {
     const question = parse<Question>(text);
     if (!question || question.from === this.nodeId.value) return;
-    const n = await this.local(question.topic, question.payload).catch(() => 0);
+    if (!Array.isArray(question.payloads)) return;
+    const n = await this.local(question.topic, question.payloads).catch(() => question.payloads.map(() => 0));
     const answer: Answer = { id: question.id, from: this.nodeId.value, n };
     await this.pub.publish(`${this.config.redisPrefix}peers:${question.from}`, JSON.stringify(answer)).catch(() => undefined);
   }
@@ -122,7 +123,7 @@ export class RedisPeers extends Peers implements OnModuleInit, OnApplicationShut
     const answer = parse<Answer>(text);
     const pending = answer && this.pending.get(answer.id);
     if (!answer || !pending || !pending.waitingFor.delete(answer.from)) return;
-    pending.total += Number(answer.n) || 0;
+    pending.totals.forEach((_, i) => (pending.totals[i] += Number(answer.n?.[i]) || 0));
     if (pending.waitingFor.size === 0) pending.finish();
   }
 

@@ -82,7 +82,9 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
     this.knownEvents = subscribedEvents(this);
     server.use((socket, next) => next(this.admit(socket) ?? undefined));
     this.depth.onAlarm((ns, event, alarm) => {
-      if (ns === this.ns) this.server.to(ALARMS_ROOM).emit(event, alarm);
+      // `local`: every node runs its own DepthMonitor over the shared counts, so each tells its own sockets
+      // (with the Redis adapter a plain broadcast would reach every $alarms socket once per node).
+      if (ns === this.ns) this.server.local.to(ALARMS_ROOM).emit(event, alarm);
     });
   }
 

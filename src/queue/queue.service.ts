@@ -210,8 +210,13 @@ export class QueueService {
 
   async list(ns: string): Promise<QueueStats[]> {
     const names = await this.store.list(ns, 'queue');
-    const stats = await Promise.all(names.map((name) => this.stats(ns, name)));
-    return stats.filter((s): s is QueueStats => s !== null);
+    // One question to the other nodes of a cluster for the whole list, not one per queue.
+    const [stored, consumers] = await Promise.all([
+      Promise.all(names.map((name) => this.store.stats(ns, 'queue', name))),
+      this.peers.sumEach('consumers', names.map((queue) => ({ ns, queue }))),
+    ]);
+    const now = this.clock.now();
+    return stored.flatMap((s, i) => (s ? [toQueueStats(s, consumers[i], now)] : []));
   }
 
   async deadLetters(ns: string, queue: string, limit: number): Promise<DeadLetter[]> {

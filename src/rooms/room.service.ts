@@ -297,11 +297,12 @@ export class RoomService {
   async list(ns: string): Promise<RoomInfo[]> {
     const names = new Set(await this.store.list(ns, 'room'));
     for (const key of this.joined.keys()) if (key.startsWith(`${ns}\0`)) names.add(key.slice(ns.length + 1));
-    const rooms: RoomInfo[] = [];
-    for (const name of [...names].sort()) {
-      rooms.push({ name, online: await this.peers.sum('room-online', { ns, room: name }), members: await this.store.memberCount(ns, name) });
-    }
-    return rooms;
+    const sorted = [...names].sort();
+    const [online, members] = await Promise.all([
+      this.peers.sumEach('room-online', sorted.map((room) => ({ ns, room }))),
+      Promise.all(sorted.map((room) => this.store.memberCount(ns, room))),
+    ]);
+    return sorted.map((name, i) => ({ name, online: online[i], members: members[i] }));
   }
 
   /** Sockets connected to the namespace, on every node of a cluster. */

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeAllClients, connectClient, fresh, TestClient } from '../support/connect-client.js';
 import { connectTestRedis, CourierNode, deleteByPrefix, ensureBuilt, REDIS_URL, uniquePrefix } from '../support/redis.js';
-import { waitFor } from '../support/wait-for.js';
+import { sleep, waitFor } from '../support/wait-for.js';
 
 const ACK_TIMEOUT_MS = 1500;
+const DEPTH_ALARM = 3;
 /** A killed node's deliveries come back within the ack timeout plus a sweep (at most a second apart). */
 const RECOVERY_MS = ACK_TIMEOUT_MS + 1000;
 
@@ -51,7 +52,14 @@ describe('cluster: nodes sharing one Redis', () => {
     admin = await connectTestRedis();
     prefix = uniquePrefix();
     dataDir = mkdtempSync(join(tmpdir(), 'courier-cluster-'));
-    env = { STORE: 'redis', REDIS_URL, REDIS_PREFIX: prefix, ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), DATA_DIR: dataDir };
+    env = {
+      STORE: 'redis',
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
+      DEPTH_ALARM: String(DEPTH_ALARM),
+      DATA_DIR: dataDir,
+    };
     [a, b] = await Promise.all([CourierNode.start(env), CourierNode.start(env)]);
   }, 300_000);
 
@@ -107,6 +115,20 @@ describe('cluster: nodes sharing one Redis', () => {
     const metrics = await (await fetch(`${b.url}/metrics`)).text();
     expect(metrics).toContain(`courier_queue_consumers{namespace="events",queue="${queue}"} 2`);
     expect(metrics).toContain('courier_connections{namespace="events"} 4');
+  });
+
+  it('raises a depth alarm once for each $alarms socket, whichever node it is connected to', async () => {
+    const queue = fresh('deep');
+    const watchers = [await connectClient(a.url, 'events'), await connectClient(b.url, 'events')];
+    for (const watcher of watchers) expect(await watcher.request('join', { room: '$alarms' })).toEqual({ ok: true, room: '$alarms' });
+    const mine = (watcher: TestClient) => watcher.bodies('alarm').filter((alarm) => alarm.queue === queue);
+
+    await post(a, `/api/namespaces/events/queues/${queue}/messages`, { messages: Array.from({ length: 5 }, (_, i) => ({ payload: i })) });
+
+    for (const watcher of watchers) await waitFor(() => mine(watcher).length > 0, 'the alarm', 5000);
+    // Each node checks depths every second: wait for two more rounds on both.
+    await sleep(2500);
+    for (const watcher of watchers) expect(mine(watcher)).toEqual([{ queue, ready: 5, threshold: DEPTH_ALARM }]);
   });
 
   it('sends a room message to anonymous sockets in the room on every node and counts them as recipients', async () => {
