@@ -13,7 +13,17 @@ export class CourierConfigModule {
   static forRoot(overrides: Partial<Record<keyof EnvSchema, string>> = {}): DynamicModule {
     return {
       module: CourierConfigModule,
-      imports: [ConfigModule.forRoot({ cache: true, validate: (env) => validateEnv({ ...env, ...overrides }) as unknown as Record<string, unknown> })],
+      imports: [
+        ConfigModule.forRoot({
+          cache: true,
+          // Returns the environment as read: @nestjs/config copies what validate returns into process.env,
+          // and overrides (tests) must not leak into other apps started in the same process.
+          validate: (env) => {
+            validateEnv({ ...env, ...overrides });
+            return env;
+          },
+        }),
+      ],
       providers: [
         {
           provide: CourierConfig,

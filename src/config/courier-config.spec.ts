@@ -11,6 +11,8 @@ describe(CourierConfig.name, () => {
         store: 'sqlite',
         dataDir: './data',
         redisUrl: 'redis://127.0.0.1:6379',
+        rateLimitHttp: 5000,
+        rateLimitSocket: 10000,
         redisPrefix: 'courier:',
         ackTimeoutMs: 30000,
         maxAttempts: 5,

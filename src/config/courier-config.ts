@@ -18,6 +18,10 @@ export class CourierConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly depthAlarm: number;
   readonly corsOrigins: string[];
+  /** REST requests per second per client (API key, else address); 0 = no limit. */
+  readonly rateLimitHttp: number;
+  /** Socket events per second per socket; 0 = no limit. */
+  readonly rateLimitSocket: number;
 
   constructor(env: EnvSchema) {
     this.port = env.PORT;
@@ -33,6 +37,8 @@ export class CourierConfig {
     this.jwtSecret = env.JWT_SECRET;
     this.logLevel = env.LOG_LEVEL;
     this.depthAlarm = env.DEPTH_ALARM;
+    this.rateLimitHttp = env.RATE_LIMIT_HTTP;
+    this.rateLimitSocket = env.RATE_LIMIT_SOCKET;
     this.corsOrigins = env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean);

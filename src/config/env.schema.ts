@@ -49,6 +49,12 @@ export class EnvSchema {
 
   @IsString()
   CORS_ORIGINS: string = '';
+
+  @Transform(toInt) @IsInt({ message: 'must be a whole number of requests per second (0 = off)' }) @Min(0)
+  RATE_LIMIT_HTTP: number = 5000;
+
+  @Transform(toInt) @IsInt({ message: 'must be a whole number of events per second (0 = off)' }) @Min(0)
+  RATE_LIMIT_SOCKET: number = 10000;
 }
 
 /** What each variable must be, for the one-line start-up error. */
@@ -67,6 +73,8 @@ const EXPECTED: Record<keyof EnvSchema, string> = {
   LOG_LEVEL: 'must be one of debug, info, warn, error',
   DEPTH_ALARM: 'must be a positive integer',
   CORS_ORIGINS: 'must be a comma-separated list of origins',
+  RATE_LIMIT_HTTP: 'must be a whole number of requests per second per client (0 = off)',
+  RATE_LIMIT_SOCKET: 'must be a whole number of events per second per socket (0 = off)',
 };
 
 /**

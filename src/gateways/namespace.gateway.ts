@@ -15,6 +15,7 @@ import { DepthMonitor } from '../alarms/depth-monitor.js';
 import { AuthService } from '../auth/auth.service.js';
 import { ALARMS_ROOM, isValidName, NAME_PATTERN } from '../common/names.js';
 import { NodeId } from '../common/node-id.js';
+import { RateLimiter } from '../common/rate-limiter.js';
 import { CourierConfig } from '../config/courier-config.js';
 import { DEFAULT_PREFETCH, QueueService } from '../queue/queue.service.js';
 import { RoomService } from '../rooms/room.service.js';
@@ -67,6 +68,8 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
   protected readonly logger = new Logger(this.constructor.name);
   private readonly sessions = new Map<string, SocketSession>();
   private knownEvents: ReadonlySet<string> = new Set();
+  /** RATE_LIMIT_SOCKET events per second per socket; a flooding socket is answered RATE_LIMITED, others unaffected. */
+  private readonly rateLimit: RateLimiter;
 
   constructor(
     protected readonly queues: QueueService,
@@ -75,7 +78,9 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
     private readonly config: CourierConfig,
     private readonly auth: AuthService,
     private readonly depth: DepthMonitor,
-  ) {}
+  ) {
+    this.rateLimit = new RateLimiter(config.rateLimitSocket);
+  }
 
   /** Runs before any socket connects: handshake checks, and depth alarms to the `$alarms` room. */
   afterInit(server: Namespace): void {
@@ -92,7 +97,7 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
     const clientId = (socket.data.clientId as string | null | undefined) ?? null;
     const session: SocketSession = new SocketSession(socket, clientId, `${this.nodeId.value}/${socket.id}`, (d) => this.sendTo(session, d));
     this.sessions.set(socket.id, session);
-    socket.use((packet, next) => this.screen(packet, next));
+    socket.use((packet, next) => this.screen(socket.id, packet, next));
     socket.onAny((event: string, ...args: unknown[]) => this.answerUnknown(event, args));
     if (clientId !== null) void socket.join(clientRoom(clientId));
     const member: SocketMember = {
@@ -109,6 +114,7 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
     const session = this.sessions.get(socket.id);
     if (!session) return;
     this.sessions.delete(socket.id);
+    this.rateLimit.forget(socket.id);
     await session.ready;
     try {
       await this.queues.consumerGone(session.consumer.id);
@@ -287,9 +293,13 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
   }
 
   /** Socket middleware: oversize, binary or too deep events are answered here and go no further. */
-  private screen(packet: unknown[], next: (err?: Error) => void): void {
+  private screen(socketId: string, packet: unknown[], next: (err?: Error) => void): void {
     const [event, ...args] = packet;
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: unknown) => void) : undefined;
+    if (!this.rateLimit.take(socketId, Date.now())) {
+      ack?.(fail(ErrorCode.RATE_LIMITED, `more than ${this.config.rateLimitSocket} events per second on this socket`));
+      return;
+    }
     const error = checkInbound(args, this.config.maxPayloadBytes);
     if (!error) return next();
     this.logger.debug(`${String(event)} refused: ${error.message}`);

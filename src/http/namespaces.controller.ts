@@ -1,5 +1,6 @@
-import { Controller, Get, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, UseInterceptors, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { NAMESPACES } from '../common/namespaces.js';
 import { QueueService } from '../queue/queue.service.js';
 import { RoomService } from '../rooms/room.service.js';
@@ -13,6 +14,7 @@ import { StoreFailureInterceptor } from './store-failure.interceptor.js';
 @ApiSecurity('api-key')
 @ApiErrors(401, 429, 503)
 @UseInterceptors(StoreFailureInterceptor)
+@UseGuards(ApiKeyGuard)
 @Controller('api/namespaces')
 export class NamespacesController {
   constructor(

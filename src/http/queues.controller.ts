@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, UseInterceptors, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { CourierError } from '../common/courier-error.js';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { NAMESPACES } from '../common/namespaces.js';
 import { QueueService } from '../queue/queue.service.js';
 import { API_ROUTE_ERRORS, ApiErrors } from './api-errors.decorator.js';
@@ -28,6 +29,7 @@ const QUEUE = new NamePipe('queue');
 @ApiParam({ name: 'ns', enum: NAMESPACES, description: 'Namespace' })
 @ApiErrors(...API_ROUTE_ERRORS)
 @UseInterceptors(StoreFailureInterceptor)
+@UseGuards(ApiKeyGuard)
 @Controller('api/namespaces/:ns/queues')
 export class QueuesController {
   constructor(private readonly queues: QueueService) {}

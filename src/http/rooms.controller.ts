@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, UseInterceptors, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { NAMESPACES } from '../common/namespaces.js';
 import { RoomService } from '../rooms/room.service.js';
 import { API_ROUTE_ERRORS, ApiErrors } from './api-errors.decorator.js';
@@ -23,6 +24,7 @@ const ROOM = new NamePipe('room');
 @ApiParam({ name: 'ns', enum: NAMESPACES, description: 'Namespace' })
 @ApiErrors(...API_ROUTE_ERRORS)
 @UseInterceptors(StoreFailureInterceptor)
+@UseGuards(ApiKeyGuard)
 @Controller('api/namespaces/:ns/rooms')
 export class RoomsController {
   constructor(private readonly rooms: RoomService) {}
