@@ -25,6 +25,7 @@ const PAYLOAD_BYTES = 256;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const delta = (bytes: number): string => `${bytes < 0 ? '−' : '+'}${mb(Math.abs(bytes))}`;
 /** Wall time and process CPU time of a phase; CPU per message is steadier than wall time on a shared machine. */
 interface Timing {
   ms: number;
@@ -115,8 +116,8 @@ async function main(): Promise<void> {
     if (stats?.ready !== DEPTH) throw new Error(`expected ${DEPTH} ready, got ${JSON.stringify(stats)}`);
     const after = memory();
     console.log(
-      `memory with ${DEPTH.toLocaleString('en-US')} ready:             RSS ${mb(after.rss)} (+${mb(after.rss - before.rss)}), ` +
-        `heap ${mb(after.heap)} (+${mb(after.heap - before.heap)})`,
+      `memory with ${DEPTH.toLocaleString('en-US')} ready:             RSS ${mb(after.rss)} (${delta(after.rss - before.rss)}), ` +
+        `heap ${mb(after.heap)} (${delta(after.heap - before.heap)})`,
     );
     const statsStarted = performance.now();
     await queues.stats(NS, 'deep');
