@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DepthMonitor } from '../alarms/depth-monitor.js';
+import { Clock } from '../common/clock.js';
 import { NAMESPACES } from '../common/namespaces.js';
 import { Dispatcher } from '../queue/dispatcher.js';
 import { QueueService } from '../queue/queue.service.js';
@@ -24,8 +25,9 @@ export class MetricsService {
     private readonly rooms: RoomService,
     dispatcher: Dispatcher,
     alarms: DepthMonitor,
+    clock: Clock,
   ) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'courier_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'courier_' });
     const snapshot = () => this.snapshot();
     const gauge = (name: string, help: string, pick: (s: QueueStats, ns: string) => number) =>
       new Gauge<Labels>({
@@ -83,14 +85,13 @@ export class MetricsService {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
       registers: [this.registry],
     });
+    dispatcher.onAck((channel, publishedAt) => {
+      const now = clock.now();
+      for (const at of publishedAt) this.ackLatency.observe({ namespace: channel.ns }, Math.max(0, now - at) / 1000);
+    });
     dispatcher.onDeliver((channel, deliveries) => {
       if (channel.kind === 'queue') this.delivered.inc({ namespace: channel.ns, queue: channel.name }, deliveries.length);
     });
-  }
-
-  /** Records the publish→ack time of acked messages (called by the edges that ack). */
-  observeAck(ns: string, publishedAt: number, now: number): void {
-    this.ackLatency.observe({ namespace: ns }, Math.max(0, now - publishedAt) / 1000);
   }
 
   async text(): Promise<string> {

@@ -24,6 +24,7 @@ interface Line {
 export class Dispatcher {
   private readonly lines = new Map<string, Line>();
   private readonly listeners: ((channel: Channel, deliveries: readonly Delivery[]) => void)[] = [];
+  private readonly ackListeners: ((channel: Channel, publishedAt: readonly number[]) => void)[] = [];
 
   constructor(
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
@@ -68,6 +69,20 @@ export class Dispatcher {
     if (line && (line.running || line.subs.some((sub) => sub.free > 0))) void this.dispatch(line);
   }
 
+  /** Observers of acks made through this node, with each message's publish time (metrics). */
+  onAck(listener: (channel: Channel, publishedAt: readonly number[]) => void): void {
+    this.ackListeners.push(listener);
+  }
+
+  /** Acked messages: observers hear of them, then their slots are refilled. */
+  acked(sub: Subscription, ids: readonly string[]): void {
+    if (this.ackListeners.length) {
+      const times = ids.flatMap((id) => sub.held.get(id)?.publishedAt ?? []);
+      for (const listener of this.ackListeners) listener(sub.channel, times);
+    }
+    this.settled(sub, ids);
+  }
+
   /** Frees the slots of settled messages and refills them. */
   settled(sub: Subscription, ids: readonly string[]): void {
     for (const id of ids) sub.held.delete(id);
@@ -76,7 +91,7 @@ export class Dispatcher {
 
   /** Records a delivery made outside the claim loop (getAll) so the window and deadlines stay right. */
   hold(sub: Subscription, deliveries: readonly Delivery[], deadline: number): void {
-    for (const d of deliveries) sub.held.set(d.id, deadline);
+    for (const d of deliveries) sub.held.set(d.id, { deadline, publishedAt: d.publishedAt });
   }
 
   /**
@@ -87,7 +102,7 @@ export class Dispatcher {
     for (const line of this.lines.values()) {
       let freed = false;
       for (const sub of line.subs) {
-        for (const [id, deadline] of sub.held) {
+        for (const [id, { deadline }] of sub.held) {
           if (deadline <= now) {
             sub.held.delete(id);
             freed = true;
@@ -149,7 +164,7 @@ export class Dispatcher {
       await this.store.release(sub.channel.ns, refs, sub.consumer.id, { now, availableAt: now, maxAttempts: this.config.maxAttempts });
       return false;
     }
-    for (const d of deliveries) sub.held.set(d.id, deadline);
+    for (const d of deliveries) sub.held.set(d.id, { deadline, publishedAt: d.publishedAt });
     sub.consumer.deliver(deliveries);
     for (const listener of this.listeners) listener(sub.channel, deliveries);
     return deliveries.length === max;

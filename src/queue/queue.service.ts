@@ -162,7 +162,7 @@ export class QueueService {
     const held = [...bySub.values()].flat();
     const settled = await this.store.ack(ns, held.map((id) => ({ id, client: '' })), consumerId, this.clock.now());
     const settledIds = new Set(settled.map((r) => r.id));
-    for (const [sub, subIds] of bySub) this.dispatcher.settled(sub, subIds.filter((id) => settledIds.has(id)));
+    for (const [sub, subIds] of bySub) this.dispatcher.acked(sub, subIds.filter((id) => settledIds.has(id)));
     return held.filter((id) => settledIds.has(id));
   }
 

@@ -1,9 +1,15 @@
 import { Channel } from '../store/stored-message.js';
 import { Consumer } from './consumer.js';
 
-/** One consumer on one queue: its prefetch window and what it holds (id → ack deadline). */
+/** A delivery this node handed out and is waiting on. */
+export interface Held {
+  readonly deadline: number;
+  readonly publishedAt: number;
+}
+
+/** One consumer on one queue: its prefetch window and what it holds (id → deadline and publish time). */
 export class Subscription {
-  readonly held = new Map<string, number>();
+  readonly held = new Map<string, Held>();
   /** Slots reserved by a claim that has not come back yet. */
   pending = 0;
   /** Set once the consumer left: late claims for it are handed back. */

@@ -230,7 +230,7 @@ export class RoomService {
       const client = this.clients.get(clientKey(ns, clientId));
       for (const sub of client?.subs.values() ?? []) {
         const mine = done.filter((r) => sub.held.has(r.id)).map((r) => r.id);
-        if (mine.length) this.dispatcher.settled(sub, mine);
+        if (mine.length) this.dispatcher.acked(sub, mine);
       }
     }
     return settled;

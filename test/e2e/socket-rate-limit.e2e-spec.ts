@@ -28,7 +28,7 @@ describe('socket rate limit', () => {
     expect(flooder.socket.connected).toBe(true);
 
     const res = await fetch(`${app.url}/api/namespaces/events/queues/flood`);
-    expect((await res.json()).published).toBe(stored);
+    expect(((await res.json()) as { published: number }).published).toBe(stored);
     for (const c of [flooder, consumer, producer]) c.close();
   });
 });
