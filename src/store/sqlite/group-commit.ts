@@ -17,6 +17,8 @@ export class GroupCommit {
   private pending: Waiter[] = [];
   private scheduled = false;
   private readonly begin: () => void;
+  /** One transaction function reused for every unit of work (inside the open transaction it is a savepoint). */
+  private readonly inSavepoint: (work: () => unknown) => unknown;
 
   constructor(
     private readonly db: Database,
@@ -24,6 +26,7 @@ export class GroupCommit {
   ) {
     const beginStmt = db.prepare('BEGIN IMMEDIATE');
     this.begin = () => beginStmt.run();
+    this.inSavepoint = db.transaction((work: () => unknown) => work());
   }
 
   run<T>(work: () => T): Promise<T> {
@@ -34,7 +37,7 @@ export class GroupCommit {
     }
     let result: T;
     try {
-      result = this.db.transaction(work)();
+      result = this.inSavepoint(work) as T;
     } catch (error) {
       // The savepoint rolled the rows back; in-memory state derived from them must follow.
       this.hooks.afterWorkFailed();
