@@ -6,6 +6,9 @@ import type { MessageStore } from '../store/message-store.js';
 import { Channel, Delivery } from '../store/stored-message.js';
 import { Subscription } from './subscription.js';
 
+/** Most a consumer claims per round when others compete for the same channel. */
+const SHARE_PER_ROUND = 32;
+
 interface Line {
   readonly channel: Channel;
   readonly subs: Subscription[];
@@ -132,7 +135,8 @@ export class Dispatcher {
         const claims: Promise<boolean>[] = [];
         for (let k = 0; k < n; k++) {
           const sub = line.subs[(start + k) % n];
-          const free = sub.free;
+          // With competitors, take a share per round so a short burst spreads over every consumer.
+          const free = n === 1 ? sub.free : Math.min(sub.free, SHARE_PER_ROUND);
           if (free > 0) claims.push(this.claimInto(sub, free));
         }
         if (claims.length === 0) break;
