@@ -11,6 +11,7 @@ describe(CourierConfig.name, () => {
         store: 'sqlite',
         dataDir: './data',
         redisUrl: 'redis://127.0.0.1:6379',
+        sqliteSynchronous: 'NORMAL',
         rateLimitHttp: 5000,
         rateLimitSocket: 10000,
         redisPrefix: 'courier:',

@@ -18,6 +18,8 @@ export class CourierConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly depthAlarm: number;
   readonly corsOrigins: string[];
+  /** SQLite `synchronous`: NORMAL survives a process crash, FULL also a power loss. */
+  readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** REST requests per second per client (API key, else address); 0 = no limit. */
   readonly rateLimitHttp: number;
   /** Socket events per second per socket; 0 = no limit. */
@@ -37,6 +39,7 @@ export class CourierConfig {
     this.jwtSecret = env.JWT_SECRET;
     this.logLevel = env.LOG_LEVEL;
     this.depthAlarm = env.DEPTH_ALARM;
+    this.sqliteSynchronous = env.SQLITE_SYNCHRONOUS;
     this.rateLimitHttp = env.RATE_LIMIT_HTTP;
     this.rateLimitSocket = env.RATE_LIMIT_SOCKET;
     this.corsOrigins = env.CORS_ORIGINS.split(',')

@@ -50,6 +50,9 @@ export class EnvSchema {
   @IsString()
   CORS_ORIGINS: string = '';
 
+  @IsIn(['NORMAL', 'FULL'])
+  SQLITE_SYNCHRONOUS: 'NORMAL' | 'FULL' = 'NORMAL';
+
   @Transform(toInt) @IsInt({ message: 'must be a whole number of requests per second (0 = off)' }) @Min(0)
   RATE_LIMIT_HTTP: number = 5000;
 
@@ -73,6 +76,7 @@ const EXPECTED: Record<keyof EnvSchema, string> = {
   LOG_LEVEL: 'must be one of debug, info, warn, error',
   DEPTH_ALARM: 'must be a positive integer',
   CORS_ORIGINS: 'must be a comma-separated list of origins',
+  SQLITE_SYNCHRONOUS: 'must be NORMAL or FULL',
   RATE_LIMIT_HTTP: 'must be a whole number of requests per second per client (0 = off)',
   RATE_LIMIT_SOCKET: 'must be a whole number of events per second per socket (0 = off)',
 };

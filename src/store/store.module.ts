@@ -8,7 +8,7 @@ import { SqliteMessageStore } from './sqlite/sqlite-message-store.js';
 
 /** Adapter factories by `STORE`; the Redis adapter registers here too. */
 export const STORE_FACTORIES: Record<CourierConfig['store'], (config: CourierConfig) => MessageStore> = {
-  sqlite: (config) => new SqliteMessageStore(config.dataDir),
+  sqlite: (config) => new SqliteMessageStore(config.dataDir, 'courier.db', config.sqliteSynchronous),
   memory: () => new MemoryMessageStore(),
   redis: (config) => new RedisMessageStore(config.redisUrl, config.redisPrefix),
 };
