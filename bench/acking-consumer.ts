@@ -42,7 +42,10 @@ export class AckingConsumer implements Consumer {
     const ids = this.pending;
     this.pending = [];
     this.scheduled = false;
-    this.acked += (await this.queues.ack(this.ns, this.id, ids)).length;
+    // Await first: `acked += await …` would read `acked` before the await and lose the count of a flush
+    // that finished meanwhile (flushes overlap when acks take longer than a turn, as on Redis).
+    const settled = await this.queues.ack(this.ns, this.id, ids);
+    this.acked += settled.length;
     if (this.acked >= this.target) this.reached();
   }
 }

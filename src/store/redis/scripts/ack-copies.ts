@@ -26,6 +26,7 @@ for i = 6, #ARGV, 2 do
     end
   end
 end
+flushCounts()
 return out
 `,
 };

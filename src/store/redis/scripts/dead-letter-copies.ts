@@ -19,6 +19,7 @@ for i = 5, #ARGV, 2 do
     out[#out + 1] = n
   end
 end
+flushCounts()
 return out
 `,
 };

@@ -20,12 +20,15 @@ if key ~= '' then
 end
 local clients = redis.call('SMEMBERS', P .. 'mem:' .. enc(ns) .. ':' .. enc(room))
 table.sort(clients)
+local st = statsTag(ns, 'room', room)
+local seq = redis.call('INCRBY', P .. 'seq', #clients) - #clients
 local out = { id, 0 }
-for _, client in ipairs(clients) do
-  insert(ns, 'room', room, client, id, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], ARGV[12], now)
+for i, client in ipairs(clients) do
+  insert(ns, 'room', room, client, id, seq + i, st, st .. ':' .. enc(client), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], ARGV[12], now)
   out[#out + 1] = client
 end
-redis.call('HINCRBY', P .. 'c:' .. statsTag(ns, 'room', room), 'published', 1)
+redis.call('HINCRBY', P .. 'c:' .. st, 'published', 1)
+flushCounts()
 return out
 `,
 };

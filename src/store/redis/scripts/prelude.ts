@@ -35,13 +35,16 @@ local function mkey(m) return P .. 'm:' .. m end
 local function registryKey(ns, kind) return P .. 'ch:' .. enc(ns) .. ':' .. kind end
 
 local FIELDS = {'ns', 'kind', 'name', 'client', 'id', 'ct', 'st', 'pri', 'seq', 'pub', 'exp', 'att', 'state', 'holder', 'own'}
+local FIELDS_AND_BODY = {'ns', 'kind', 'name', 'client', 'id', 'ct', 'st', 'pri', 'seq', 'pub', 'exp', 'att', 'state', 'holder', 'own',
+  'payload', 'headers'}
 
--- The copy stored under member m as a table, or nil when there is none.
-local function load(m)
-  local v = redis.call('HMGET', mkey(m), unpack(FIELDS))
+-- The copy stored under member m as a table (with payload and headers when withBody), or nil when there is none.
+local function load(m, withBody)
+  local fields = withBody and FIELDS_AND_BODY or FIELDS
+  local v = redis.call('HMGET', mkey(m), unpack(fields))
   if not v[13] then return nil end
   local r = { m = m }
-  for i, f in ipairs(FIELDS) do r[f] = v[i] end
+  for i, f in ipairs(fields) do r[f] = v[i] end
   r.pri = tonumber(r.pri)
   r.seq = tonumber(r.seq)
   r.pub = tonumber(r.pub)
@@ -50,7 +53,25 @@ local function load(m)
   return r
 end
 
-local function count(r, field, n) redis.call('HINCRBY', P .. 'c:' .. r.st, field, n) end
+-- Counter changes are summed here and written once per counter by flushCounts(), which every script
+-- that changes state calls before it returns.
+local DELTAS = {}
+local function count(r, field, n)
+  local d = DELTAS[r.st]
+  if not d then
+    d = {}
+    DELTAS[r.st] = d
+  end
+  d[field] = (d[field] or 0) + n
+end
+local function flushCounts()
+  for st, fields in pairs(DELTAS) do
+    for field, n in pairs(fields) do
+      if n ~= 0 then redis.call('HINCRBY', P .. 'c:' .. st, field, n) end
+    end
+  end
+  DELTAS = {}
+end
 
 -- Takes a copy out of its state's index and count (every transition starts here).
 local function leave(r)
@@ -71,21 +92,30 @@ local function leave(r)
   count(r, s, -1)
 end
 
-local function enterReady(r)
+-- The indexes and count of a state; enterX also records the state on the copy (insert writes it itself).
+local function indexReady(r)
   redis.call('ZADD', P .. 'r:' .. r.ct, (9 - r.pri) * SEQ_SPAN + r.seq, r.m)
   redis.call('ZADD', P .. 'o:' .. r.st, r.pub, r.m)
   if r.exp > 0 then redis.call('ZADD', P .. 'x', r.exp, r.m) end
-  redis.call('HSET', mkey(r.m), 'state', 'ready')
   r.state = 'ready'
   count(r, 'ready', 1)
 end
 
-local function enterDelayed(r, at)
+local function indexDelayed(r, at)
   redis.call('ZADD', P .. 'd', at, r.m)
   if r.exp > 0 then redis.call('ZADD', P .. 'x', r.exp, r.m) end
-  redis.call('HSET', mkey(r.m), 'state', 'delayed')
   r.state = 'delayed'
   count(r, 'delayed', 1)
+end
+
+local function enterReady(r)
+  redis.call('HSET', mkey(r.m), 'state', 'ready')
+  indexReady(r)
+end
+
+local function enterDelayed(r, at)
+  redis.call('HSET', mkey(r.m), 'state', 'delayed')
+  indexDelayed(r, at)
 end
 
 -- One more attempt: holder, owning store instance and deadline recorded.
@@ -115,17 +145,19 @@ local function release(r, now, availableAt, maxAttempts)
   else enterReady(r) end
 end
 
-local function insert(ns, kind, name, client, id, pri, delay, ttl, payload, headers, now)
-  local st = statsTag(ns, kind, name)
+-- Stores a new copy. seq is its place in publish order (the caller reserves a block with INCRBY);
+-- st and ct are statsTag(ns, kind, name) and the channel tag, worked out once per script.
+local function insert(ns, kind, name, client, id, seq, st, ct, pri, delay, ttl, payload, headers, now)
   local r = {
     m = msgMember(ns, id, client), ns = ns, kind = kind, name = name, client = client, id = id,
-    st = st, ct = st .. ':' .. enc(client), pri = pri, seq = redis.call('INCR', P .. 'seq'),
-    pub = now, exp = 0, att = 0,
+    st = st, ct = ct, pri = pri, seq = seq, pub = now, exp = 0, att = 0,
   }
   if ttl > 0 then r.exp = now + ttl end
+  local state = 'ready'
+  if delay > 0 then state = 'delayed' end
   redis.call('HSET', mkey(r.m), 'ns', ns, 'kind', kind, 'name', name, 'client', client, 'id', id, 'ct', r.ct, 'st', st,
-    'pri', pri, 'seq', r.seq, 'pub', fmt(now), 'exp', fmt(r.exp), 'att', 0, 'payload', payload, 'headers', headers)
-  if delay > 0 then enterDelayed(r, now + delay) else enterReady(r) end
+    'pri', pri, 'seq', r.seq, 'pub', fmt(now), 'exp', fmt(r.exp), 'att', 0, 'state', state, 'payload', payload, 'headers', headers)
+  if delay > 0 then indexDelayed(r, now + delay) else indexReady(r) end
 end
 
 -- Dedup keys hold '<expiresAt>|<id>': the window is judged by the now passed in, PX only collects garbage.

@@ -19,6 +19,7 @@ for _, m in ipairs(redis.call('ZRANGE', rk, 0, -1)) do
   end
 end
 redis.call('DEL', rk)
+flushCounts()
 return purged
 `,
 };

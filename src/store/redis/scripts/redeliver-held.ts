@@ -35,6 +35,7 @@ for _, r in ipairs(held) do
     out[#out + 1] = fmt(r.pub)
   end
 end
+flushCounts()
 return out
 `,
 };

@@ -25,6 +25,7 @@ for _, m in ipairs(redis.call('ZRANGE', dk, 0, -1)) do
     redis.call('ZREM', dk, m)
   end
 end
+flushCounts()
 return woken
 `,
 };

@@ -20,6 +20,7 @@ for i = 7, #ARGV, 2 do
     out[#out + 1] = n
   end
 end
+flushCounts()
 return out
 `,
 };

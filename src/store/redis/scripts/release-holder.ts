@@ -22,6 +22,7 @@ for _, r in ipairs(held) do
   release(r, now, availableAt, maxAttempts)
   wake(r)
 end
+flushCounts()
 return woken
 `,
 };

@@ -66,6 +66,7 @@ for _, m in ipairs(old) do
 end
 full = full or #old == batch
 
+flushCounts()
 local nextDueAt = ''
 if full then
   nextDueAt = fmt(now)
