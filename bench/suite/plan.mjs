@@ -28,8 +28,9 @@ function queueParams(system, { count, consumers, workMs = 0, batched = true, pre
 }
 
 /**
- * Workloads in run order. `systems` = where it applies; `fresh` = a server of its own per run (RSS is
- * measured); `runs` overrides the run count (the long ones run once in full mode).
+ * Workloads in run order. `systems` = where it applies (`defaultSystems` = where it runs unless
+ * --systems names others); `fresh` = a server of its own per run (RSS is measured); `runs` overrides
+ * the run count (the long ones run once in full mode).
  */
 export function workloads(quick) {
   const q = (full, small) => (quick ? small : full);
@@ -46,7 +47,7 @@ export function workloads(quick) {
       title: 'W1 unbatched (one publish per message, window 1000)',
       kind: 'throughput',
       systems: SOCKET_IO,
-      params: (s) => queueParams(s, { count: q(100000, 10000), consumers: 1, batched: false }),
+      params: (s) => queueParams(s, { count: q(30000, 10000), consumers: 1, batched: false }),
     },
     {
       id: 'W2',
@@ -60,42 +61,42 @@ export function workloads(quick) {
       title: 'W2b 1 ms/message consumers ×1',
       kind: 'throughput',
       systems: [...SOCKET_IO, 'rabbitmq'],
-      params: (s) => queueParams(s, { count: q(3000, 400), consumers: 1, workMs: 1, prefetch: 100 }),
+      params: (s) => queueParams(s, { count: q(2000, 400), consumers: 1, workMs: 1, prefetch: 100 }),
     },
     {
       id: 'W2b4',
       title: 'W2b 1 ms/message consumers ×4',
       kind: 'throughput',
       systems: [...SOCKET_IO, 'rabbitmq'],
-      params: (s) => queueParams(s, { count: q(12000, 1600), consumers: 4, workMs: 1, prefetch: 100 }),
+      params: (s) => queueParams(s, { count: q(8000, 1600), consumers: 4, workMs: 1, prefetch: 100 }),
     },
     {
       id: 'W3',
       title: 'W3 latency at 2,000 msgs/s, 1 consumer',
       kind: 'latency',
       systems: [...SOCKET_IO, 'rabbitmq'],
-      params: () => ({ rate: 2000, seconds: q(10, 3), warmupSeconds: q(1, 0.5), prefetch: 100, timeoutMs: 60000 }),
+      params: () => ({ rate: 2000, seconds: q(10, 2), warmupSeconds: q(1, 0.5), prefetch: 100, timeoutMs: 60000 }),
     },
     {
       id: 'W4',
       title: 'W4 fan-out to 100 live (anonymous) members',
       kind: 'fanout',
       systems: SOCKET_IO,
-      params: () => ({ subscribers: 100, messages: q(2000, 300), durable: false, window: 1000, timeoutMs: 120000 }),
+      params: () => ({ subscribers: 100, messages: q(2000, 200), durable: false, window: 1000, timeoutMs: 120000 }),
     },
     {
       id: 'W4d',
       title: 'W4 fan-out to 100 durable members (each acks)',
       kind: 'fanout',
       systems: DURABLE,
-      params: () => ({ subscribers: 100, messages: q(2000, 300), durable: true, window: 1000, timeoutMs: 300000 }),
+      params: () => ({ subscribers: 100, messages: q(2000, 200), durable: true, window: 1000, timeoutMs: 300000 }),
     },
     {
       id: 'REST1',
       title: 'REST publish, 1 message per request (64 in flight)',
       kind: 'rest',
       systems: COURIER,
-      params: () => ({ requests: q(20000, 2000), batch: 1, concurrency: 64 }),
+      params: () => ({ requests: q(5000, 1000), batch: 1, concurrency: 64 }),
     },
     {
       id: 'RESTb',
@@ -109,15 +110,18 @@ export function workloads(quick) {
       title: 'W5 deep queue: publish all, then consume',
       kind: 'deep',
       systems: DURABLE,
+      // A million persistent messages takes minutes per system: the others run when named in --systems.
+      defaultSystems: ['courier-sqlite', 'rabbitmq'],
       fresh: true,
       runs: q(1, 1),
-      params: (s) => ({ ...queueParams(s, { count: q(1000000, 50000), consumers: 1 }), timeoutMs: 900000 }),
+      params: (s) => ({ ...queueParams(s, { count: q(1000000, 20000), consumers: 1 }), timeoutMs: 900000 }),
     },
     {
       id: 'W6',
       title: 'W6 idle Socket.IO connections',
       kind: 'idle',
       systems: SOCKET_IO,
+      defaultSystems: ['courier-sqlite', 'raw-socketio'],
       fresh: true,
       runs: 1,
       params: () => ({ connections: q(10000, 1000), processes: q(4, 2) }),
@@ -172,7 +176,7 @@ export function selection(opts) {
     systems,
     runs,
     workloads: chosen
-      .map((w) => ({ ...w, systems: w.systems.filter((s) => systems.includes(s)), runs: opts.runs ?? w.runs ?? runs }))
+      .map((w) => ({ ...w, systems: (opts.systems ? w.systems : (w.defaultSystems ?? w.systems)).filter((s) => systems.includes(s)), runs: opts.runs ?? w.runs ?? runs }))
       .filter((w) => w.systems.length > 0),
   };
 }

@@ -5,7 +5,7 @@
  * Writes bench/results/<name>.json and .svg and prints the table and the targets; see bench/README.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { chart } from './chart.mjs';
@@ -14,10 +14,33 @@ import { parseArgs, selection, USAGE } from './plan.mjs';
 import { derive, evaluateTargets, summariseRuns, table, targetLines } from './report.mjs';
 import { available, cpuMs, REPO_DIR, rssBytes, startSystem, SUITE_DIR } from './servers.mjs';
 import { sleep } from './stats.mjs';
-import { readFileSync } from 'node:fs';
 
 const RESULTS_DIR = join(REPO_DIR, 'bench', 'results');
 const log = (line) => process.stderr.write(`${line}\n`);
+
+/** Servers and generators alive now, stopped if the suite is interrupted. */
+const live = { servers: new Set(), children: new Set() };
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    interrupted = true;
+    log(`${signal}: stopping servers`);
+    for (const c of live.children) c.kill('SIGKILL');
+    await Promise.all([...live.servers].map((s) => s.stop().catch(() => undefined)));
+    process.exit(130);
+  });
+}
+
+async function start(system, options) {
+  const server = await startSystem(system, options);
+  live.servers.add(server);
+  return server;
+}
+
+async function stop(server) {
+  live.servers.delete(server);
+  await server.stop();
+}
 
 /** Runs the generator for one workload on one system, sampling the server's RSS per phase. */
 function runGenerator(server, workload, system) {
@@ -28,6 +51,7 @@ function runGenerator(server, workload, system) {
       env: { ...process.env, BENCH_TASK: JSON.stringify(task) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    live.children.add(child);
     const rss = {};
     let phase = 'run';
     const sample = () => {
@@ -71,6 +95,7 @@ function runGenerator(server, workload, system) {
       child.kill('SIGKILL');
     }, (params.timeoutMs ?? 120000) + 60000);
     child.on('exit', (code) => {
+      live.children.delete(child);
       clearTimeout(timer);
       clearInterval(sampler);
       sample();
@@ -98,6 +123,8 @@ async function runIdle(server, workload, system) {
         stdio: ['pipe', 'pipe', 'inherit'],
       });
       children.push(child);
+      live.children.add(child);
+      child.once('exit', () => live.children.delete(child));
       return new Promise((resolve) => {
         let out = '';
         child.stdout.on('data', (c) => {
@@ -216,7 +243,7 @@ async function main() {
     const s = shared.get(system);
     if (s && s.pid && rssBytes(s.pid) !== null) return s;
     if (s) log(`${system} server is gone; starting a new one`);
-    const started = await startSystem(system, { profileDir: system.startsWith('courier-') ? profileDir : undefined });
+    const started = await start(system, { profileDir: system.startsWith('courier-') ? profileDir : undefined });
     shared.set(system, started);
     return started;
   };
@@ -227,15 +254,16 @@ async function main() {
     for (const w of plan) {
       if (run > w.runs) continue;
       for (const system of w.systems) {
+        if (interrupted) return;
         let server;
         let rec;
         try {
-          server = w.fresh ? await startSystem(system) : await sharedServer(system);
+          server = w.fresh ? await start(system) : await sharedServer(system);
           rec = w.kind === 'idle' ? await runIdle(server, w, system) : await runGenerator(server, w, system);
         } catch (error) {
           rec = { metrics: null, error: error.message };
         } finally {
-          if (w.fresh && server) await server.stop();
+          if (w.fresh && server) await stop(server);
         }
         const record = { workload: w.id, system, run, ...rec };
         if (!record.error) record.metrics = derive(record, rec.params);
@@ -247,12 +275,12 @@ async function main() {
       }
     }
   }
-  for (const s of shared.values()) await s.stop();
+  for (const s of shared.values()) await stop(s);
 
   const profiles = [];
   if (profileDir) {
     for (const f of readdirSync(profileDir).filter((x) => x.endsWith('.cpuprofile'))) {
-      const pid = Number(f.split('.')[2]);
+      const pid = Number(f.split('.')[3]); // CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile
       const system = [...shared.values()].find((s) => s.pid === pid)?.system ?? `pid ${pid}`;
       const dest = join(RESULTS_DIR, `${system}.cpuprofile`);
       renameSync(join(profileDir, f), dest);
