@@ -118,6 +118,19 @@ describe(`${RedisMessageStore.name} shared by several nodes`, () => {
     expect(await store.stats('events', 'queue', 'jobs')).toMatchObject({ ready: 0, inFlight: 0, acked: 2, published: 3 });
   });
 
+  it('purges and redrives more than one run of a bulk script holds', async () => {
+    const store = await open();
+    const many = (n: number, extra: Partial<NewMessage> = {}) => Array.from({ length: n }, (_, i) => ({ ...msg(`m${i}`), ...extra }));
+    await store.enqueue(queue('purged'), many(2500), T0);
+    await store.enqueue(queue('expired'), many(2500, { ttlMs: 1 }), T0);
+    while ((await store.sweep(T0 + 10, 5, false)).nextDueAt === T0 + 10);
+
+    expect(await store.purge(queue('purged'))).toBe(2500);
+    expect(await store.redrive('events', 'queue', 'expired', T0 + 20)).toEqual([queue('expired')]);
+    expect(await store.stats('events', 'queue', 'purged')).toMatchObject({ ready: 0, published: 2500 });
+    expect(await store.stats('events', 'queue', 'expired')).toMatchObject({ ready: 2500, deadLettered: 0 });
+  });
+
   it('fails start-up with one clear line when Redis is not there', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
     const store = new RedisMessageStore(url, prefix);

@@ -57,6 +57,8 @@ const SCRIPTS: readonly RedisScript[] = [
 
 /** Copies one sweep moves at most per kind, so a backlog never blocks Redis (single-threaded) for long. */
 const SWEEP_BATCH = 1000;
+/** Copies one run of purge or redrive handles (about 15 ms of Redis time). */
+const BULK_BATCH = 1000;
 /** A live store instance refreshes its heartbeat this often; it lapses after HEARTBEAT_TTL_MS (recoverAll). */
 const HEARTBEAT_EVERY_MS = 5000;
 const HEARTBEAT_TTL_MS = 15_000;
@@ -188,12 +190,24 @@ export class RedisMessageStore implements MessageStore {
     };
   }
 
+  /** In runs of BULK_BATCH, each atomic: a redrive of a million dead letters must not stall every node. */
   async redrive(ns: string, kind: Channel['kind'], name: string, now: number): Promise<Channel[]> {
-    return toChannels(await this.run<Reply[]>(REDRIVE_DEAD, [now, ns, kind, name]));
+    const woken = new Map<string, Channel>();
+    for (;;) {
+      const [moved, ...channels] = await this.run<Reply[]>(REDRIVE_DEAD, [now, ns, kind, name, BULK_BATCH]);
+      for (const c of toChannels(channels)) woken.set(`${c.kind}\0${c.name}\0${c.client}`, c);
+      if (Number(moved) < BULK_BATCH) return [...woken.values()];
+    }
   }
 
+  /** In runs of BULK_BATCH, each atomic (see redrive); a publish meanwhile may land after the purge. */
   async purge(channel: Channel): Promise<number> {
-    return Number(await this.run<number>(PURGE_READY, [channel.ns, channel.kind, channel.name, channel.client]));
+    let purged = 0;
+    for (;;) {
+      const n = Number(await this.run<number>(PURGE_READY, [channel.ns, channel.kind, channel.name, channel.client, BULK_BATCH]));
+      purged += n;
+      if (n < BULK_BATCH) return purged;
+    }
   }
 
   async stats(ns: string, kind: Channel['kind'], name: string): Promise<ChannelStats | null> {

@@ -20,7 +20,7 @@ for i = 6, #ARGV, 2 do
     else ok = r.state == 'inFlight' and r.holder == holder end
     if ok then
       leave(r)
-      redis.call('DEL', mkey(r.m))
+      drop(r.m)
       count(r, 'acked', 1)
       out[#out + 1] = n
     end

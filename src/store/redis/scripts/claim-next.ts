@@ -18,7 +18,7 @@ while got < max do
   local batch = redis.call('ZRANGE', rk, 0, max - got - 1)
   if #batch == 0 then break end
   for _, m in ipairs(batch) do
-    local r = load(m, true)
+    local r = load(m)
     if not r then
       redis.call('ZREM', rk, m)
     else
@@ -28,9 +28,10 @@ while got < max do
         expired = expired + 1
       else
         enterInFlight(r, holder, own, deadline)
+        local headers, payload = body(m)
         out[#out + 1] = r.id
-        out[#out + 1] = r.payload
-        out[#out + 1] = r.headers
+        out[#out + 1] = payload
+        out[#out + 1] = headers
         out[#out + 1] = r.att
         out[#out + 1] = fmt(r.pub)
         got = got + 1

@@ -18,14 +18,15 @@ while got < max do
   if #batch == 0 then break end
   from = from + #batch
   for _, m in ipairs(batch) do
-    local v = redis.call('HMGET', mkey(m), 'id', 'payload', 'headers', 'att', 'pub', 'exp')
-    local exp = tonumber(v[6])
+    local v = redis.call('HMGET', mkey(m), 'id', 'att', 'pub', 'exp')
+    local exp = tonumber(v[4])
     if v[1] and not (exp > 0 and exp <= now) then
+      local headers, payload = body(m)
       out[#out + 1] = v[1]
-      out[#out + 1] = v[2]
+      out[#out + 1] = payload
+      out[#out + 1] = headers
+      out[#out + 1] = tonumber(v[2]) + 1
       out[#out + 1] = v[3]
-      out[#out + 1] = tonumber(v[4]) + 1
-      out[#out + 1] = v[5]
       got = got + 1
     end
   end

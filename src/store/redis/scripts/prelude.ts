@@ -5,7 +5,10 @@
  * Keys (P = prefix; <ns>, <name>, <client>, <id> are percent-encoded by `enc`, so a ':' inside a name can
  * never make two keys meet):
  *   P seq                         INCR counter: publish order across the whole store
- *   P m:<ns>:<id>:<client>        hash, one stored copy (fields: see FIELDS, plus payload, headers, reason, deadAt)
+ *   P m:<ns>:<id>:<client>        hash, one stored copy (fields: see FIELDS, plus reason and deadAt)
+ *   P b:<ns>:<id>:<client>        string '<headers JSON>\n<payload>', the copy's body: kept apart so the hash
+ *                                 stays a compact listpack (Redis turns a hash with a value over 64 bytes into a
+ *                                 hashtable, about 750 bytes more per message)
  *   P r:<ns>:<kind>:<name>:<client>  zset, ready copies of one channel, score (9 - priority) * 2^44 + seq
  *   P o:<ns>:<kind>:<name>        zset, ready copies by publishedAt (oldestReadyAt, a room over all members)
  *   P d                           zset, delayed copies by availableAt (all channels: the sweep reads it)
@@ -32,19 +35,17 @@ local function fmt(n) return string.format('%.0f', n) end
 local function statsTag(ns, kind, name) return enc(ns) .. ':' .. kind .. ':' .. enc(name) end
 local function msgMember(ns, id, client) return enc(ns) .. ':' .. enc(id) .. ':' .. enc(client) end
 local function mkey(m) return P .. 'm:' .. m end
+local function bkey(m) return P .. 'b:' .. m end
 local function registryKey(ns, kind) return P .. 'ch:' .. enc(ns) .. ':' .. kind end
 
 local FIELDS = {'ns', 'kind', 'name', 'client', 'id', 'ct', 'st', 'pri', 'seq', 'pub', 'exp', 'att', 'state', 'holder', 'own'}
-local FIELDS_AND_BODY = {'ns', 'kind', 'name', 'client', 'id', 'ct', 'st', 'pri', 'seq', 'pub', 'exp', 'att', 'state', 'holder', 'own',
-  'payload', 'headers'}
 
--- The copy stored under member m as a table (with payload and headers when withBody), or nil when there is none.
-local function load(m, withBody)
-  local fields = withBody and FIELDS_AND_BODY or FIELDS
-  local v = redis.call('HMGET', mkey(m), unpack(fields))
+-- The copy stored under member m as a table, or nil when there is none.
+local function load(m)
+  local v = redis.call('HMGET', mkey(m), unpack(FIELDS))
   if not v[13] then return nil end
   local r = { m = m }
-  for i, f in ipairs(fields) do r[f] = v[i] end
+  for i, f in ipairs(FIELDS) do r[f] = v[i] end
   r.pri = tonumber(r.pri)
   r.seq = tonumber(r.seq)
   r.pub = tonumber(r.pub)
@@ -56,6 +57,16 @@ end
 -- Counter changes are summed here and written once per counter by flushCounts(), which every script
 -- that changes state calls before it returns.
 local DELTAS = {}
+-- A copy's headers (JSON) and payload.
+local function body(m)
+  local b = redis.call('GET', bkey(m)) or '{}\\n'
+  local nl = string.find(b, '\\n', 1, true)
+  return string.sub(b, 1, nl - 1), string.sub(b, nl + 1)
+end
+
+-- Deletes a copy for good (acked, purged).
+local function drop(m) redis.call('DEL', mkey(m), bkey(m)) end
+
 local function count(r, field, n)
   local d = DELTAS[r.st]
   if not d then
@@ -156,7 +167,8 @@ local function insert(ns, kind, name, client, id, seq, st, ct, pri, delay, ttl, 
   local state = 'ready'
   if delay > 0 then state = 'delayed' end
   redis.call('HSET', mkey(r.m), 'ns', ns, 'kind', kind, 'name', name, 'client', client, 'id', id, 'ct', r.ct, 'st', st,
-    'pri', pri, 'seq', r.seq, 'pub', fmt(now), 'exp', fmt(r.exp), 'att', 0, 'state', state, 'payload', payload, 'headers', headers)
+    'pri', pri, 'seq', r.seq, 'pub', fmt(now), 'exp', fmt(r.exp), 'att', 0, 'state', state)
+  redis.call('SET', bkey(r.m), headers .. '\\n' .. payload)
   if delay > 0 then indexDelayed(r, now + delay) else indexReady(r) end
 end
 

@@ -1,8 +1,9 @@
 import { RedisScript } from './redis-script.js';
 
 /**
- * purge: removes the ready copies of one channel (in flight, delayed and dead-lettered stay).
- * ARGV: prefix, ns, kind, name, client
+ * purge: removes up to `batch` ready copies of one channel (in flight, delayed and dead-lettered stay).
+ * The store calls it until a run removes fewer than `batch`, so a deep queue never blocks Redis for long.
+ * ARGV: prefix, ns, kind, name, client, batch
  * Returns: how many were removed.
  */
 export const PURGE_READY: RedisScript = {
@@ -10,15 +11,16 @@ export const PURGE_READY: RedisScript = {
   lua: `
 local rk = P .. 'r:' .. statsTag(ARGV[2], ARGV[3], ARGV[4]) .. ':' .. enc(ARGV[5])
 local purged = 0
-for _, m in ipairs(redis.call('ZRANGE', rk, 0, -1)) do
+for _, m in ipairs(redis.call('ZRANGE', rk, 0, tonumber(ARGV[6]) - 1)) do
   local r = load(m)
   if r then
     leave(r)
-    redis.call('DEL', mkey(m))
+    drop(m)
     purged = purged + 1
+  else
+    redis.call('ZREM', rk, m)
   end
 end
-redis.call('DEL', rk)
 flushCounts()
 return purged
 `,

@@ -22,9 +22,13 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', dk, page[#page], page[#page])) do
   if not seen[m] then members[#members + 1] = m end
 end
 for _, m in ipairs(members) do
-  local v = redis.call('HMGET', mkey(m), 'id', 'client', 'payload', 'att', 'reason', 'deadAt', 'seq')
+  local v = redis.call('HMGET', mkey(m), 'id', 'client', 'att', 'reason', 'deadAt', 'seq')
   if v[1] then
-    for i = 1, 7 do out[#out + 1] = v[i] end
+    local _, payload = body(m)
+    out[#out + 1] = v[1]
+    out[#out + 1] = v[2]
+    out[#out + 1] = payload
+    for i = 3, 6 do out[#out + 1] = v[i] end
   end
 end
 return out

@@ -27,10 +27,10 @@ for _, r in ipairs(held) do
   else
     leave(r)
     enterInFlight(r, holder, own, deadline)
-    local body = redis.call('HMGET', mkey(r.m), 'payload', 'headers')
+    local headers, payload = body(r.m)
     out[#out + 1] = r.id
-    out[#out + 1] = body[1]
-    out[#out + 1] = body[2]
+    out[#out + 1] = payload
+    out[#out + 1] = headers
     out[#out + 1] = r.att
     out[#out + 1] = fmt(r.pub)
   end

@@ -3,15 +3,17 @@ import { RedisScript } from './redis-script.js';
 /**
  * redrive: every dead-lettered copy of a queue (or of a room, for all its clients) back to ready, attempt
  * count reset so the next delivery is attempt 1, and TTL dropped (an expired copy would only expire again).
- * ARGV: prefix, now, ns, kind, name
- * Returns: the channels woken, 4 entries each: ns, kind, name, client
+ * At most `batch` per run: the store calls it until a run moves fewer, so Redis is never blocked for long.
+ * ARGV: prefix, now, ns, kind, name, batch
+ * Returns: how many were moved, then the channels woken, 4 entries each: ns, kind, name, client
  */
 export const REDRIVE_DEAD: RedisScript = {
   name: 'courierRedrive',
   lua: `
 local dk = P .. 'dl:' .. statsTag(ARGV[3], ARGV[4], ARGV[5])
 local wake, woken = channelSet()
-for _, m in ipairs(redis.call('ZRANGE', dk, 0, -1)) do
+local moved = 0
+for _, m in ipairs(redis.call('ZRANGE', dk, 0, tonumber(ARGV[6]) - 1)) do
   local r = load(m)
   if r and r.state == 'deadLettered' then
     leave(r)
@@ -21,11 +23,13 @@ for _, m in ipairs(redis.call('ZRANGE', dk, 0, -1)) do
     redis.call('HDEL', mkey(m), 'reason', 'deadAt')
     enterReady(r)
     wake(r)
+    moved = moved + 1
   else
     redis.call('ZREM', dk, m)
   end
 end
 flushCounts()
+table.insert(woken, 1, moved)
 return woken
 `,
 };
