@@ -3,15 +3,15 @@ import { Redis } from 'ioredis';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
 import { Channel } from '../store/stored-message.js';
-import { connectTestRedis, REDIS_URL, uniquePrefix } from '../../test/support/redis.js';
+import { connectTestRedis, PrivateRedis, REDIS_URL, uniquePrefix } from '../../test/support/redis.js';
 import { RedisWakeBus } from './redis-wake-bus.js';
 
 const jobs: Channel = { ns: 'events', kind: 'queue', name: 'jobs', client: '' };
 const copy: Channel = { ns: 'events', kind: 'room', name: 'acme:eu', client: 'alice' };
 
-async function node(prefix: string): Promise<{ bus: RedisWakeBus; woken: Channel[]; close: () => Promise<void> }> {
+async function node(prefix: string, url = REDIS_URL): Promise<{ bus: RedisWakeBus; woken: Channel[]; close: () => Promise<void> }> {
   const module = await Test.createTestingModule({
-    providers: [{ provide: CourierConfig, useValue: CourierConfig.with({ STORE: 'redis', REDIS_URL, REDIS_PREFIX: prefix }) }, NodeId, RedisWakeBus],
+    providers: [{ provide: CourierConfig, useValue: CourierConfig.with({ STORE: 'redis', REDIS_URL: url, REDIS_PREFIX: prefix }) }, NodeId, RedisWakeBus],
   }).compile();
   const app = await module.init();
   const bus = app.get(RedisWakeBus);
@@ -20,7 +20,7 @@ async function node(prefix: string): Promise<{ bus: RedisWakeBus; woken: Channel
   return { bus, woken, close: () => app.close() };
 }
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out');
@@ -96,5 +96,45 @@ describe(RedisWakeBus.name, () => {
     } finally {
       await other.close();
     }
+  });
+
+  describe('around a Redis outage', () => {
+    let redis: PrivateRedis;
+    let x: Awaited<ReturnType<typeof node>>;
+    let y: Awaited<ReturnType<typeof node>>;
+
+    beforeEach(async () => {
+      redis = await PrivateRedis.start();
+      x = await node(prefix, redis.url);
+      y = await node(prefix, redis.url);
+    });
+
+    afterEach(async () => {
+      await x.close();
+      await y.close();
+      await redis.remove();
+    });
+
+    it('sends the wakes it could not send once Redis is back', async () => {
+      await redis.stop();
+      x.bus.wake([jobs]);
+      await new Promise((r) => setTimeout(r, 50));
+      await redis.start();
+
+      await until(() => y.woken.some((c) => c.name === 'jobs'));
+      expect(x.woken).toEqual([jobs]);
+    });
+
+    it('wakes the channels it saw lately again when its subscription comes back', async () => {
+      x.bus.wake([copy]);
+      await until(() => y.woken.length === 1);
+      y.woken.length = 0;
+
+      await redis.stop();
+      await redis.start();
+
+      await until(() => y.woken.length > 0);
+      expect(y.woken).toEqual([copy]);
+    });
   });
 });

@@ -6,6 +6,9 @@ import { WakeBus } from '../queue/wake-bus.js';
 import { closeRedis, connectRedis, createRedisClient } from '../store/redis/redis-connection.js';
 import { Channel } from '../store/stored-message.js';
 
+/** Channels remembered for a wake after a reconnect (the most recently woken ones). */
+const RECENT_MAX = 10_000;
+
 /** What goes over the wire: the sending node, and channels as [ns, kind, name, client]. */
 interface WakeMessage {
   readonly n: string;
@@ -18,8 +21,10 @@ interface WakeMessage {
  * (channels of a turn coalesced), so a burst of publishes costs one Redis message. Other nodes' wakes are
  * delivered here; a node's own echo is skipped by its node id.
  *
- * Pub/sub is fire-and-forget: a wake lost while Redis is away is made up by the next publish, ack or
- * sweep of that channel, and nothing stored is lost with it.
+ * Pub/sub is fire-and-forget, so around a Redis outage: wakes this node could not send are kept (one
+ * per channel) and sent once it reconnects; when its own subscription comes back it wakes, here, every
+ * channel it has seen lately (RECENT_MAX), since wakes published meanwhile were lost. Nothing stored
+ * depends on a wake: a channel missed by both is served at its next publish, ack or subscribe.
  */
 @Injectable()
 export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplicationShutdown {
@@ -29,6 +34,7 @@ export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplication
   private readonly topic: string;
   private pending = new Map<string, Channel>();
   private flushScheduled = false;
+  private readonly recent = new Map<string, Channel>();
 
   constructor(
     private readonly config: CourierConfig,
@@ -46,6 +52,11 @@ export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplication
       if (topic === this.topic) this.receive(text);
     });
     await this.sub.subscribe(this.topic);
+    // Registered after the first connection: each 'ready' from now on is a reconnection.
+    this.sub.on('ready', () => {
+      for (const channel of [...this.recent.values()]) this.deliverLocally(channel);
+    });
+    this.pub.on('ready', () => this.scheduleFlush());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -54,7 +65,19 @@ export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplication
 
   override wake(channels: readonly Channel[]): void {
     super.wake(channels);
-    for (const c of channels) this.pending.set(`${c.ns}\0${c.kind}\0${c.name}\0${c.client}`, c);
+    for (const c of channels) this.pending.set(keyOf(c), c);
+    this.scheduleFlush();
+  }
+
+  protected override deliverLocally(channel: Channel): void {
+    const key = keyOf(channel);
+    this.recent.delete(key);
+    this.recent.set(key, channel);
+    if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value as string);
+    super.deliverLocally(channel);
+  }
+
+  private scheduleFlush(): void {
     if (this.pending.size === 0 || this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
@@ -62,11 +85,15 @@ export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplication
 
   private flush(): void {
     this.flushScheduled = false;
+    // While Redis is away the wakes wait here (one per channel) for the 'ready' of the reconnection.
+    if (this.pending.size === 0 || this.pub.status !== 'ready') return;
     const channels = [...this.pending.values()];
     this.pending = new Map();
-    if (channels.length === 0 || this.pub.status !== 'ready') return;
     const message: WakeMessage = { n: this.nodeId.value, c: channels.map((c) => [c.ns, c.kind, c.name, c.client]) };
-    this.pub.publish(this.topic, JSON.stringify(message)).catch((error: Error) => this.logger.debug(`wake not sent: ${error.message}`));
+    this.pub.publish(this.topic, JSON.stringify(message)).catch((error: Error) => {
+      this.logger.debug(`wake not sent, kept for the reconnection: ${error.message}`);
+      for (const c of channels) if (!this.pending.has(keyOf(c))) this.pending.set(keyOf(c), c);
+    });
   }
 
   private receive(text: string): void {
@@ -79,4 +106,8 @@ export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplication
     if (message.n === this.nodeId.value || !Array.isArray(message.c)) return;
     for (const [ns, kind, name, client] of message.c) this.deliverLocally({ ns, kind, name, client });
   }
+}
+
+function keyOf(c: Channel): string {
+  return `${c.ns}\0${c.kind}\0${c.name}\0${c.client}`;
 }
