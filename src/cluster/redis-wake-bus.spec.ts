@@ -122,7 +122,8 @@ describe(RedisWakeBus.name, () => {
       await redis.start();
 
       await until(() => y.woken.some((c) => c.name === 'jobs'));
-      expect(x.woken).toEqual([jobs]);
+      // Locally at once (and maybe again when x's own subscription came back).
+      expect(x.woken[0]).toEqual(jobs);
     });
 
     it('wakes the channels it saw lately again when its subscription comes back', async () => {

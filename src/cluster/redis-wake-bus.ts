@@ -8,6 +8,12 @@ import { Channel } from '../store/stored-message.js';
 
 /** Channels remembered for a wake after a reconnect (the most recently woken ones). */
 const RECENT_MAX = 10_000;
+/**
+ * Wakes held back by an outage are sent when this node reconnects, and once more this long after: other
+ * nodes' subscriptions come back within about a second of Redis (reconnect backoff tops at 1 s), and a
+ * wake published before they are back is lost to them.
+ */
+const RESEND_AFTER_MS = 2000;
 
 /** What goes over the wire: the sending node, and channels as [ns, kind, name, client]. */
 interface WakeMessage {
@@ -22,7 +28,8 @@ interface WakeMessage {
  * delivered here; a node's own echo is skipped by its node id.
  *
  * Pub/sub is fire-and-forget, so around a Redis outage: wakes this node could not send are kept (one
- * per channel) and sent once it reconnects; when its own subscription comes back it wakes, here, every
+ * per channel) and sent once it reconnects, and again RESEND_AFTER_MS later for nodes whose subscription
+ * came back after that; when its own subscription comes back it wakes, here, every
  * channel it has seen lately (RECENT_MAX), since wakes published meanwhile were lost. Nothing stored
  * depends on a wake: a channel missed by both is served at its next publish, ack or subscribe.
  */
@@ -35,6 +42,9 @@ export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplication
   private pending = new Map<string, Channel>();
   private flushScheduled = false;
   private readonly recent = new Map<string, Channel>();
+  /** Wakes that waited for a reconnection, to be sent again RESEND_AFTER_MS after it. */
+  private held = new Map<string, Channel>();
+  private resendTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: CourierConfig,
@@ -56,10 +66,11 @@ export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplication
     this.sub.on('ready', () => {
       for (const channel of [...this.recent.values()]) this.deliverLocally(channel);
     });
-    this.pub.on('ready', () => this.scheduleFlush());
+    this.pub.on('ready', () => this.reconnected());
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.resendTimer) clearTimeout(this.resendTimer);
     await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 
@@ -85,15 +96,37 @@ export class RedisWakeBus extends WakeBus implements OnModuleInit, OnApplication
 
   private flush(): void {
     this.flushScheduled = false;
-    // While Redis is away the wakes wait here (one per channel) for the 'ready' of the reconnection.
-    if (this.pending.size === 0 || this.pub.status !== 'ready') return;
+    if (this.pending.size === 0) return;
+    if (this.pub.status !== 'ready') {
+      // While Redis is away the wakes wait here (one per channel) for the reconnection.
+      for (const [key, c] of this.pending) this.held.set(key, c);
+      return;
+    }
     const channels = [...this.pending.values()];
     this.pending = new Map();
     const message: WakeMessage = { n: this.nodeId.value, c: channels.map((c) => [c.ns, c.kind, c.name, c.client]) };
     this.pub.publish(this.topic, JSON.stringify(message)).catch((error: Error) => {
       this.logger.debug(`wake not sent, kept for the reconnection: ${error.message}`);
-      for (const c of channels) if (!this.pending.has(keyOf(c))) this.pending.set(keyOf(c), c);
+      for (const c of channels) {
+        if (!this.pending.has(keyOf(c))) this.pending.set(keyOf(c), c);
+        this.held.set(keyOf(c), c);
+      }
     });
+  }
+
+  /** Sends what waited for the reconnection now, and once more when the other nodes are surely back. */
+  private reconnected(): void {
+    this.scheduleFlush();
+    if (this.held.size === 0) return;
+    const again = this.held;
+    this.held = new Map();
+    if (this.resendTimer) clearTimeout(this.resendTimer);
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = null;
+      for (const [key, c] of again) this.pending.set(key, c);
+      this.scheduleFlush();
+    }, RESEND_AFTER_MS);
+    this.resendTimer.unref();
   }
 
   private receive(text: string): void {

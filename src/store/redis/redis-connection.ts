@@ -37,6 +37,7 @@ export function redisOptions(connectionName: string, role: RedisRole = 'command'
 /** A client for `url` (not yet connected: call `connectRedis`), logging connection errors without flooding the log. */
 export function createRedisClient(url: string, connectionName: string, role: RedisRole = 'command'): Redis {
   const client = new Redis(url, redisOptions(connectionName, role));
+  handleInternalRejections(client);
   const logger = new Logger(`Redis ${connectionName}`);
   let lastLogged = 0;
   client.on('error', (error: Error) => {
@@ -46,6 +47,23 @@ export function createRedisClient(url: string, connectionName: string, role: Red
     logger.warn(`${error.message} (reconnecting)`);
   });
   return client;
+}
+
+/**
+ * After a reconnection ioredis subscribes again (and selects the database) by itself, without handling a
+ * failure of those commands: if the connection drops again before they are answered, the rejection is
+ * unhandled and Node ends the process. Their promises are marked handled here; a caller that awaits one
+ * still gets the rejection.
+ */
+function handleInternalRejections(client: Redis): void {
+  for (const name of ['subscribe', 'psubscribe', 'ssubscribe', 'select'] as const) {
+    const original = (client[name] as (...args: unknown[]) => Promise<unknown>).bind(client);
+    (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      const sent = original(...args);
+      sent.catch(() => undefined);
+      return sent;
+    };
+  }
 }
 
 /**

@@ -79,6 +79,12 @@ type Reply = string | number | null;
  */
 export class RedisMessageStore implements MessageStore {
   private readonly redis: Redis;
+  /**
+   * Publishes go over a connection of their own: on one connection a producer's batches queue ahead of the
+   * consumers' claims and acks (Redis answers a connection's commands in order), and a busy node's consumers
+   * starve while its backlog grows. Two connections let Redis take turns between them.
+   */
+  private readonly publisher: Redis;
   /** This instance, recorded on what it claims: recoverAll releases only its own and dead instances' claims. */
   private readonly instance = randomUUID();
   private heartbeat: NodeJS.Timeout | null = null;
@@ -88,11 +94,15 @@ export class RedisMessageStore implements MessageStore {
     readonly prefix: string = DEFAULT_REDIS_PREFIX,
   ) {
     this.redis = createRedisClient(url, 'store');
-    for (const script of SCRIPTS) this.redis.defineCommand(script.name, { numberOfKeys: 0, lua: PRELUDE + script.lua });
+    this.publisher = createRedisClient(url, 'store-publish');
+    for (const client of [this.redis, this.publisher]) {
+      for (const script of SCRIPTS) client.defineCommand(script.name, { numberOfKeys: 0, lua: PRELUDE + script.lua });
+    }
   }
 
   async open(): Promise<void> {
     await connectRedis(this.redis, this.url);
+    await connectRedis(this.publisher, this.url);
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_EVERY_MS);
     this.heartbeat.unref();
@@ -102,7 +112,7 @@ export class RedisMessageStore implements MessageStore {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     if (this.redis.status === 'ready') await this.redis.del(this.nodeKey()).catch(() => undefined);
-    await closeRedis(this.redis);
+    await Promise.all([closeRedis(this.redis), closeRedis(this.publisher)]);
   }
 
   async ping(): Promise<void> {
@@ -116,7 +126,7 @@ export class RedisMessageStore implements MessageStore {
   async enqueue(channel: Channel, messages: readonly NewMessage[], now: number): Promise<PublishResult[]> {
     const args: (string | number)[] = [now, DEDUP_WINDOW_MS, channel.ns, channel.kind, channel.name, channel.client];
     for (const m of messages) args.push(newMessageId(now), m.key, m.priority, m.delayMs, m.ttlMs, m.payload, JSON.stringify(m.headers));
-    const out = await this.run<Reply[]>(ENQUEUE_MESSAGES, args);
+    const out = await this.run<Reply[]>(ENQUEUE_MESSAGES, args, this.publisher);
     const results: PublishResult[] = [];
     for (let i = 0; i < out.length; i += 2) results.push({ id: String(out[i]), duplicate: Number(out[i + 1]) === 1 });
     return results;
@@ -125,7 +135,7 @@ export class RedisMessageStore implements MessageStore {
   async fanOut(ns: string, room: string, message: NewMessage, now: number): Promise<FanOutResult> {
     const m = message;
     const args = [now, DEDUP_WINDOW_MS, ns, room, newMessageId(now), m.key, m.priority, m.delayMs, m.ttlMs, m.payload, JSON.stringify(m.headers)];
-    const [id, duplicate, ...clients] = await this.run<Reply[]>(FAN_OUT, args);
+    const [id, duplicate, ...clients] = await this.run<Reply[]>(FAN_OUT, args, this.publisher);
     return { id: String(id), duplicate: Number(duplicate) === 1, clients: clients.map(String) };
   }
 
@@ -272,9 +282,9 @@ export class RedisMessageStore implements MessageStore {
     await this.redis.set(this.nodeKey(), String(Date.now()), 'PX', HEARTBEAT_TTL_MS);
   }
 
-  private run<T>(script: RedisScript, args: readonly (string | number)[]): Promise<T> {
-    const command = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[script.name];
-    return this.guard(() => command.call(this.redis, this.prefix, ...args));
+  private run<T>(script: RedisScript, args: readonly (string | number)[], client = this.redis): Promise<T> {
+    const command = (client as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[script.name];
+    return this.guard(() => command.call(client, this.prefix, ...args));
   }
 
   /**
