@@ -22,6 +22,22 @@ export const MAX_KEY_LENGTH = 256;
  * single place the rules are enforced whatever the edge.
  */
 export function toNewMessage(input: PublishInput, where = ''): NewMessage {
+  const options = checkPublishInput(input, where);
+  return { payload: JSON.stringify(input.payload), ...options };
+}
+
+/** True when `input` meets every publishing rule (checked without encoding anything). */
+export function isValidPublishInput(input: unknown): boolean {
+  try {
+    checkPublishInput(input as PublishInput, '');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The rules of toNewMessage; throws a VALIDATION CourierError naming the field, or returns the options. */
+function checkPublishInput(input: PublishInput, where: string): Omit<NewMessage, 'payload'> {
   const at = (field: string) => (where ? `${where}.${field}` : field);
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw CourierError.validation(`${where || 'message'} must be an object`);
   for (const field of Object.keys(input)) {
@@ -39,7 +55,7 @@ export function toNewMessage(input: PublishInput, where = ''): NewMessage {
   if (headers === null || typeof headers !== 'object' || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
     throw CourierError.validation(`${at('headers')} must be a map of strings`, { field: at('headers') });
   }
-  return { payload: JSON.stringify(input.payload), headers: { ...headers }, priority, delayMs, ttlMs, key };
+  return { headers: { ...headers }, priority, delayMs, ttlMs, key };
 }
 
 function intIn(value: unknown, min: number, max: number, field: string, fallback: number): number {

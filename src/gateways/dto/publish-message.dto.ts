@@ -1,5 +1,5 @@
 import { Allow, IsInt, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { MAX_DELAY_MS, MAX_KEY_LENGTH } from '../../queue/publish-input.js';
+import { isValidPublishInput, MAX_DELAY_MS, MAX_KEY_LENGTH, PUBLISH_FIELDS } from '../../queue/publish-input.js';
 
 /** One message of `publish` / `publishBatch` (contract §3, publishing options). */
 export class PublishMessageDto {
@@ -21,4 +21,19 @@ export class PublishMessageDto {
 
   @IsOptional() @IsObject()
   headers?: Record<string, string>;
+}
+
+/**
+ * For the hot path (see SocketDtoOptions.accept): a plain object whose fields are publishing fields (or
+ * `extra`), the publishing ones meeting every rule of toNewMessage. Anything else goes to class-validator,
+ * which words the errors field by field.
+ */
+export function isValidPublish(value: unknown, extra: readonly string[] = []): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const message: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if ((PUBLISH_FIELDS as readonly string[]).includes(key)) message[key] = v;
+    else if (!extra.includes(key)) return false;
+  }
+  return isValidPublishInput(message);
 }

@@ -1,6 +1,6 @@
 import { IsOptional, IsString } from 'class-validator';
 import { PublishInput } from '../../queue/publish-input.js';
-import { PublishMessageDto } from './publish-message.dto.js';
+import { isValidPublish, PublishMessageDto } from './publish-message.dto.js';
 
 /** `publish`: to exactly one of `queue` or `room`. Unknown fields answer VALIDATION. */
 export class PublishDto extends PublishMessageDto {
@@ -11,6 +11,14 @@ export class PublishDto extends PublishMessageDto {
 
   @IsOptional() @IsString()
   room?: string;
+
+  /** Skips class-validator for a well-formed publish; the values are checked by toNewMessage. */
+  static accept(value: unknown): PublishDto | null {
+    if (!isValidPublish(value, ['queue', 'room'])) return null;
+    const { queue, room } = value;
+    if ((queue !== undefined && typeof queue !== 'string') || (room !== undefined && typeof room !== 'string')) return null;
+    return Object.assign(new PublishDto(), value);
+  }
 }
 
 /** The message part of a publish DTO, without undefined options. */
