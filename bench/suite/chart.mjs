@@ -18,7 +18,7 @@ const PANELS = [
   { title: 'W1 unbatched e2e msgs/s (one publish each)', series: [['W1u', 'e2e']] },
   { title: 'W2 four competing consumers, e2e msgs/s', series: [['W2', 'e2e']] },
   { title: 'W2b consumers spending 1 ms/message, msgs/s', series: [['W2b1', 'e2e', '×1'], ['W2b4', 'e2e', '×4']] },
-  { title: 'W3 publish → deliver latency at 2,000 msgs/s, ms (lower is better)', series: [['W3', 'p50', 'p50'], ['W3', 'p99', 'p99']], mark: 1.5 },
+  { title: 'W3 publish → deliver latency at 2,000 msgs/s, ms, log scale (lower is better)', series: [['W3', 'p50', 'p50'], ['W3', 'p99', 'p99']], mark: 1.5, log: true },
   { title: 'W4 fan-out to 100 live members, deliveries/s', series: [['W4', 'deliveries']] },
   { title: 'W4 fan-out to 100 durable members, deliveries/s', series: [['W4d', 'deliveries']] },
   { title: 'W5 deep queue, msgs/s', series: [['W5', 'publish', 'publish'], ['W5', 'consume', 'consume']] },
@@ -56,12 +56,17 @@ export function chart(summary, { systems, subtitle }) {
   for (const p of panels) {
     const x0 = 10 + col * (colW + 10);
     const n = p.series.length;
-    const h = 40 + p.rows.length * (n * barH + gap * 2) + (n > 1 ? 18 : 0);
+    const h = 40 + p.rows.length * (n * barH + gap * 2) + (n > 1 ? 18 : 0) + (p.log ? 14 : 0);
     const values = p.rows.flatMap((s) => p.series.map(([w, k]) => summary[w]?.[s]?.[k]?.max ?? 0));
     const maxV = Math.max(...values, p.mark ?? 0) || 1;
     // Room on the right for the value labels.
     const plotW = colW - labelW - 130;
-    const sx = (v) => x0 + labelW + (v / maxV) * plotW;
+    // Latencies span 0.1 ms to seconds: a log axis keeps the small ones visible.
+    const lo = 0.1;
+    const decades = Math.max(1, Math.ceil(Math.log10(maxV / lo)));
+    const sx = p.log
+      ? (v) => x0 + labelW + (Math.log10(Math.max(v, lo) / lo) / decades) * plotW
+      : (v) => x0 + labelW + (v / maxV) * plotW;
     out.push(`<g><rect x="${x0}" y="${rowTop}" width="${colW}" height="${h}" fill="#fafafa" stroke="#ddd"/>`);
     out.push(`<text x="${x0 + 10}" y="${rowTop + 20}" font-size="13" font-weight="600">${esc(p.title)}</text>`);
     let by = rowTop + 32;
@@ -82,10 +87,17 @@ export function chart(summary, { systems, subtitle }) {
       });
       by += n * barH + gap * 2;
     }
+    if (p.log) {
+      for (let d = 0; d <= decades; d++) {
+        const v = lo * 10 ** d;
+        out.push(`<line x1="${sx(v)}" x2="${sx(v)}" y1="${rowTop + 28}" y2="${by}" stroke="#ccc" stroke-width="0.5"/>`);
+        out.push(`<text x="${sx(v)}" y="${by + 10}" font-size="9" fill="#777" text-anchor="middle">${v >= 1 ? v : v.toFixed(1)}</text>`);
+      }
+    }
     if (p.mark) {
       const mx = sx(p.mark);
       out.push(`<line x1="${mx}" x2="${mx}" y1="${rowTop + 28}" y2="${by}" stroke="#c00" stroke-dasharray="4 3"/>`);
-      out.push(`<text x="${mx + 3}" y="${by + 10}" font-size="10" fill="#c00">target ${p.mark}</text>`);
+      out.push(`<text x="${mx + 3}" y="${by + (p.log ? 20 : 10)}" font-size="10" fill="#c00">target ${p.mark}</text>`);
     }
     if (n > 1) out.push(`<text x="${x0 + labelW}" y="${rowTop + h - 6}" font-size="10" fill="#555">solid: ${esc(p.series[0][2])}, light: ${esc(p.series[1][2])}</text>`);
     out.push('</g>');

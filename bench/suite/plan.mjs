@@ -6,6 +6,8 @@ import { SYSTEMS } from './servers.mjs';
 
 const SOCKET_IO = ['courier-sqlite', 'courier-memory', 'courier-redis', 'raw-socketio'];
 const COURIER = ['courier-sqlite', 'courier-memory', 'courier-redis'];
+/** Where the store is not what is being compared, the other two Courier stores run only when named. */
+const SQLITE_AND_PEERS = ['courier-sqlite', 'raw-socketio', 'rabbitmq'];
 const DURABLE = [...COURIER, 'rabbitmq'];
 
 /**
@@ -47,6 +49,7 @@ export function workloads(quick) {
       title: 'W1 unbatched (one publish per message, window 1000)',
       kind: 'throughput',
       systems: SOCKET_IO,
+      defaultSystems: SQLITE_AND_PEERS,
       params: (s) => queueParams(s, { count: q(30000, 10000), consumers: 1, batched: false }),
     },
     {
@@ -61,6 +64,7 @@ export function workloads(quick) {
       title: 'W2b 1 ms/message consumers ×1',
       kind: 'throughput',
       systems: [...SOCKET_IO, 'rabbitmq'],
+      defaultSystems: SQLITE_AND_PEERS,
       params: (s) => queueParams(s, { count: q(2000, 400), consumers: 1, workMs: 1, prefetch: 100 }),
     },
     {
@@ -68,6 +72,7 @@ export function workloads(quick) {
       title: 'W2b 1 ms/message consumers ×4',
       kind: 'throughput',
       systems: [...SOCKET_IO, 'rabbitmq'],
+      defaultSystems: SQLITE_AND_PEERS,
       params: (s) => queueParams(s, { count: q(8000, 1600), consumers: 4, workMs: 1, prefetch: 100 }),
     },
     {
@@ -96,6 +101,7 @@ export function workloads(quick) {
       title: 'REST publish, 1 message per request (64 in flight)',
       kind: 'rest',
       systems: COURIER,
+      defaultSystems: SQLITE_AND_PEERS,
       params: () => ({ requests: q(5000, 1000), batch: 1, concurrency: 64 }),
     },
     {
@@ -103,6 +109,7 @@ export function workloads(quick) {
       title: 'REST publish, 1,000 messages per request (4 in flight)',
       kind: 'rest',
       systems: COURIER,
+      defaultSystems: SQLITE_AND_PEERS,
       params: () => ({ requests: q(100, 10), batch: 1000, concurrency: 4 }),
     },
     {
@@ -176,7 +183,7 @@ export function selection(opts) {
     systems,
     runs,
     workloads: chosen
-      .map((w) => ({ ...w, systems: (opts.systems ? w.systems : (w.defaultSystems ?? w.systems)).filter((s) => systems.includes(s)), runs: opts.runs ?? w.runs ?? runs }))
+      .map((w) => ({ ...w, systems: (opts.systems ? w.systems : (w.defaultSystems ?? w.systems)).filter((s) => w.systems.includes(s) && systems.includes(s)), runs: opts.runs ?? w.runs ?? runs }))
       .filter((w) => w.systems.length > 0),
   };
 }

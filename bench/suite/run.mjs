@@ -12,7 +12,7 @@ import { chart } from './chart.mjs';
 import { formatSummary, summariseProfile } from './cpuprofile-top.mjs';
 import { parseArgs, selection, USAGE } from './plan.mjs';
 import { derive, evaluateTargets, summariseRuns, table, targetLines } from './report.mjs';
-import { available, cpuMs, REPO_DIR, rssBytes, startSystem, SUITE_DIR } from './servers.mjs';
+import { available, cpuMs, memoryOf, REPO_DIR, rssBytes, startSystem, SUITE_DIR } from './servers.mjs';
 import { sleep } from './stats.mjs';
 
 const RESULTS_DIR = join(REPO_DIR, 'bench', 'results');
@@ -55,11 +55,13 @@ function runGenerator(server, workload, system) {
     const rss = {};
     let phase = 'run';
     const sample = () => {
-      const b = server.pid ? rssBytes(server.pid) : null;
-      if (b === null) return;
-      const r = (rss[phase] ??= { first: b, peak: b, last: b });
-      r.peak = Math.max(r.peak, b);
-      r.last = b;
+      const m = server.pid ? memoryOf(server.pid) : null;
+      if (!m) return;
+      const r = (rss[phase] ??= { first: m.rss, peak: m.rss, last: m.rss, anonFirst: m.anon, anonPeak: m.anon, anonLast: m.anon });
+      r.peak = Math.max(r.peak, m.rss);
+      r.last = m.rss;
+      r.anonPeak = Math.max(r.anonPeak, m.anon);
+      r.anonLast = m.anon;
     };
     sample();
     const sampler = setInterval(sample, 250);
@@ -181,6 +183,8 @@ function machine() {
     node: process.version,
     platform: `${os.type()} ${os.release()}`,
     commit: git(['rev-parse', '--short', 'HEAD']),
+    // The build takes the working tree as it is: say so when src/ differs from the commit.
+    uncommittedSources: (git(['status', '--porcelain', '--', 'src']) ?? '') !== '',
   };
 }
 
@@ -237,6 +241,7 @@ async function main() {
 
   const startedAt = new Date();
   const loadStart = os.loadavg();
+  const host = machine();
   log(`load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}; ${plan.length} workloads on ${systems.join(', ')}`);
   const shared = new Map();
   const sharedServer = async (system) => {
@@ -301,7 +306,7 @@ async function main() {
     durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     mode: opts.quick ? 'quick' : 'full',
     args: process.argv.slice(2),
-    machine: { ...machine(), loadAverageStart: loadStart, loadAverageEnd: loadEnd, versions: await versions(systems) },
+    machine: { ...host, loadAverageStart: loadStart, loadAverageEnd: loadEnd, versions: await versions(systems) },
     skipped,
     plan: plan.map((w) => ({ id: w.id, title: w.title, systems: w.systems, runs: w.runs, params: Object.fromEntries(w.systems.map((s) => [s, w.params(s)])) })),
     summary,

@@ -31,9 +31,18 @@ export function freePort() {
 
 /** Resident set size of a process in bytes (VmRSS), or null when it is gone. */
 export function rssBytes(pid) {
+  return memoryOf(pid)?.rss ?? null;
+}
+
+/**
+ * VmRSS split as the kernel reports it: `anon` (heaps, malloc) and `file` (mapped files — for Courier on
+ * SQLite that includes the database pages it maps with mmap_size, which the kernel can drop at will).
+ */
+export function memoryOf(pid) {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
   } catch {
     return null;
   }
