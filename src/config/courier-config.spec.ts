@@ -13,7 +13,7 @@ describe(CourierConfig.name, () => {
         redisUrl: 'redis://127.0.0.1:6379',
         sqliteSynchronous: 'NORMAL',
         rateLimitHttp: 5000,
-        rateLimitSocket: 10000,
+        rateLimitSocket: 0,
         redisPrefix: 'courier:',
         ackTimeoutMs: 30000,
         maxAttempts: 5,

@@ -10,7 +10,7 @@ describe(validateEnv.name, () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       SQLITE_SYNCHRONOUS: 'NORMAL',
       RATE_LIMIT_HTTP: 5000,
-      RATE_LIMIT_SOCKET: 10000,
+      RATE_LIMIT_SOCKET: 0,
       REDIS_PREFIX: 'courier:',
       ACK_TIMEOUT_MS: 30000,
       MAX_ATTEMPTS: 5,

@@ -57,7 +57,7 @@ export class EnvSchema {
   RATE_LIMIT_HTTP: number = 5000;
 
   @Transform(toInt) @IsInt({ message: 'must be a whole number of events per second (0 = off)' }) @Min(0)
-  RATE_LIMIT_SOCKET: number = 10000;
+  RATE_LIMIT_SOCKET: number = 0;
 }
 
 /** What each variable must be, for the one-line start-up error. */
