@@ -18,6 +18,7 @@ import { QueueService } from './queue.service.js';
 import { QueueStats } from './queue-stats.js';
 import { RedeliveryScheduler } from './redelivery.scheduler.js';
 import { WakeBus } from './wake-bus.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 
 const NS = 'events';
 const Q = 'jobs';
@@ -25,17 +26,6 @@ const T0 = 1_700_000_000_000;
 const ACK_TIMEOUT_MS = 1000;
 const MAX_ATTEMPTS = 3;
 
-class FakeClock extends Clock {
-  t = T0;
-
-  override now(): number {
-    return this.t;
-  }
-
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 interface TestConsumer extends Consumer {
   readonly received: Delivery[];
@@ -83,7 +73,7 @@ describe(QueueService.name, () => {
   let clock: FakeClock;
 
   beforeEach(async () => {
-    clock = new FakeClock();
+    clock = new FakeClock(T0);
     moduleRef = await buildEngine(new MemoryMessageStore(), clock);
     sut = moduleRef.get(QueueService);
     scheduler = moduleRef.get(RedeliveryScheduler);
@@ -868,7 +858,7 @@ describe(`${QueueService.name} on SQLite`, () => {
 
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'courier-engine-'));
-    clock = new FakeClock();
+    clock = new FakeClock(T0);
   });
 
   afterEach(async () => {

@@ -12,6 +12,7 @@ import { MESSAGE_STORE } from '../store/message-store.js';
 import { Delivery } from '../store/stored-message.js';
 import { RoomService } from './room.service.js';
 import { AnonymousJoin, SocketMember } from './socket-member.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 
 const NS = 'events';
 const ROOM = 'news';
@@ -19,17 +20,6 @@ const T0 = 1_700_000_000_000;
 const ACK_TIMEOUT_MS = 1000;
 const MAX_ATTEMPTS = 3;
 
-class FakeClock extends Clock {
-  t = T0;
-
-  override now(): number {
-    return this.t;
-  }
-
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 /** A connected socket; `sendToClient` reaches every connected socket of the same client id, as the gateway's does. */
 class FakeSocket implements SocketMember {
@@ -71,7 +61,7 @@ describe(RoomService.name, () => {
   let socketSeq: number;
 
   beforeEach(async () => {
-    clock = new FakeClock();
+    clock = new FakeClock(T0);
     connected = new Set();
     socketSeq = 0;
     moduleRef = await Test.createTestingModule({
