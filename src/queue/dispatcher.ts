@@ -92,9 +92,21 @@ export class Dispatcher {
     this.wake(sub.channel);
   }
 
-  /** Records a delivery made outside the claim loop (getAll) so the window and deadlines stay right. */
-  hold(sub: Subscription, deliveries: readonly Delivery[], deadline: number): void {
+  /**
+   * getAll for one subscription: what it holds is delivered again (attempt + 1, a new deadline; at
+   * MAX_ATTEMPTS the store dead-letters instead), then its window refills. Returns how many were sent;
+   * `wanted` picks which of the re-delivered messages go out (caps events).
+   */
+  async redeliverHeld(sub: Subscription, wanted: (d: Delivery) => boolean = () => true): Promise<number> {
+    const now = this.clock.now();
+    const deadline = this.deadline(now);
+    const deliveries = await this.store.redeliverHeld(sub.channel, sub.consumer.id, now, deadline, this.config.maxAttempts);
+    sub.held.clear();
     for (const d of deliveries) sub.held.set(d.id, { deadline, publishedAt: d.publishedAt });
+    const sent = deliveries.filter(wanted);
+    if (sent.length) sub.consumer.deliver(sent);
+    this.wake(sub.channel);
+    return sent.length;
   }
 
   /**

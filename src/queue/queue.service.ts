@@ -186,14 +186,7 @@ export class QueueService {
     let count = 0;
     for (const sub of this.byConsumer.get(consumerId)?.values() ?? []) {
       if (queues && !queues.includes(sub.channel.name)) continue;
-      const now = this.clock.now();
-      const deadline = this.dispatcher.deadline(now);
-      const deliveries = await this.store.redeliverHeld(sub.channel, consumerId, now, deadline, this.config.maxAttempts);
-      for (const id of [...sub.held.keys()]) if (!deliveries.some((d) => d.id === id)) sub.held.delete(id);
-      this.dispatcher.hold(sub, deliveries, deadline);
-      if (deliveries.length) sub.consumer.deliver(deliveries);
-      count += deliveries.length;
-      this.dispatcher.wake(sub.channel);
+      count += await this.dispatcher.redeliverHeld(sub);
     }
     return count;
   }

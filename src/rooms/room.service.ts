@@ -281,15 +281,7 @@ export class RoomService {
     const client = this.clients.get(clientKey(ns, clientId));
     let sent = 0;
     for (const sub of client?.subs.values() ?? []) {
-      const now = this.clock.now();
-      const deadline = this.dispatcher.deadline(now);
-      const deliveries = await this.store.redeliverHeld(sub.channel, sub.consumer.id, now, deadline, this.config.maxAttempts);
-      for (const id of [...sub.held.keys()]) if (!deliveries.some((d) => d.id === id)) sub.held.delete(id);
-      this.dispatcher.hold(sub, deliveries, deadline);
-      const wanted = deliveries.filter(filter);
-      if (wanted.length) sub.consumer.deliver(wanted);
-      sent += wanted.length;
-      this.dispatcher.wake(sub.channel);
+      sent += await this.dispatcher.redeliverHeld(sub, filter);
     }
     return sent;
   }
