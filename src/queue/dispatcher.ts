@@ -1,13 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { CourierConfig } from '../config/courier-config.js';
 import { MESSAGE_STORE } from '../store/message-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { Channel, Delivery } from '../store/stored-message.js';
+import { splitReadable } from './readable-deliveries.js';
 import { Subscription } from './subscription.js';
 
 /** Most a consumer claims per round when others compete for the same channel. */
 const SHARE_PER_ROUND = 32;
+/** A store that keeps failing is logged at most this often per channel (a Redis outage fails every wake). */
+const FAILURE_LOG_EVERY_MS = 5000;
 
 interface Line {
   readonly channel: Channel;
@@ -16,6 +19,7 @@ interface Line {
   turn: number;
   running: boolean;
   again: boolean;
+  lastFailureLogAt: number;
 }
 
 /**
@@ -25,6 +29,7 @@ interface Line {
  */
 @Injectable()
 export class Dispatcher {
+  private readonly logger = new Logger(Dispatcher.name);
   private readonly lines = new Map<string, Line>();
   private readonly listeners: ((channel: Channel, deliveries: readonly Delivery[]) => void)[] = [];
   private readonly ackListeners: ((channel: Channel, publishedAt: readonly number[]) => void)[] = [];
@@ -43,7 +48,7 @@ export class Dispatcher {
   add(sub: Subscription): void {
     const key = channelKey(sub.channel);
     let line = this.lines.get(key);
-    if (!line) this.lines.set(key, (line = { channel: sub.channel, subs: [], turn: 0, running: false, again: false }));
+    if (!line) this.lines.set(key, (line = { channel: sub.channel, subs: [], turn: 0, running: false, again: false, lastFailureLogAt: 0 }));
     line.subs.push(sub);
     void this.dispatch(line);
   }
@@ -100,8 +105,9 @@ export class Dispatcher {
   async redeliverHeld(sub: Subscription, wanted: (d: Delivery) => boolean = () => true): Promise<number> {
     const now = this.clock.now();
     const deadline = this.deadline(now);
-    const deliveries = await this.store.redeliverHeld(sub.channel, sub.consumer.id, now, deadline, this.config.maxAttempts);
+    const claimed = await this.store.redeliverHeld(sub.channel, sub.consumer.id, now, deadline, this.config.maxAttempts);
     sub.held.clear();
+    const deliveries = this.readable(sub.channel, claimed, sub.consumer.id);
     for (const d of deliveries) sub.held.set(d.id, { deadline, publishedAt: d.publishedAt });
     const sent = deliveries.filter(wanted);
     if (sent.length) sub.consumer.deliver(sent);
@@ -156,8 +162,15 @@ export class Dispatcher {
         // A claim that came back full may have left more behind: go round again.
         if (filled.some(Boolean)) line.again = true;
       } while (line.again);
-    } catch {
-      // The store refused (e.g. Redis down): what was not claimed stays ready; the next wake retries.
+    } catch (error) {
+      // What was not claimed stays ready and the next wake retries; a claimed batch that could not be handed
+      // over comes back at its ack deadline. Either way it is said, never swallowed.
+      const now = Date.now();
+      if (now - line.lastFailureLogAt >= FAILURE_LOG_EVERY_MS) {
+        line.lastFailureLogAt = now;
+        const c = line.channel;
+        this.logger.error(`dispatch to ${c.ns}/${c.kind} ${c.name}${c.client ? ` (${c.client})` : ''} failed: ${(error as Error)?.message ?? String(error)}`);
+      }
     } finally {
       line.running = false;
       if (line.subs.length === 0) this.lines.delete(channelKey(line.channel));
@@ -175,15 +188,36 @@ export class Dispatcher {
       sub.pending -= max;
     }
     if (deliveries.length === 0) return false;
+    const claimed = deliveries.length;
     if (sub.closed) {
       const refs = deliveries.map((d) => ({ id: d.id, client: d.channel.client }));
       await this.store.release(sub.channel.ns, refs, sub.consumer.id, { now, availableAt: now, maxAttempts: this.config.maxAttempts });
       return false;
     }
+    deliveries = this.readable(sub.channel, deliveries, sub.consumer.id);
     for (const d of deliveries) sub.held.set(d.id, { deadline, publishedAt: d.publishedAt });
-    sub.consumer.deliver(deliveries);
-    for (const listener of this.listeners) listener(sub.channel, deliveries);
-    return deliveries.length === max;
+    if (deliveries.length) {
+      sub.consumer.deliver(deliveries);
+      for (const listener of this.listeners) listener(sub.channel, deliveries);
+    }
+    return claimed === max;
+  }
+
+  /**
+   * The deliveries whose stored record decodes, each with its payload decoded; the others are dead-lettered
+   * alone as `unreadable` and logged at error (contract §2). `holder` null: they were only peeked (mailbox).
+   */
+  readable(channel: Channel, deliveries: Delivery[], holder: string | null): Delivery[] {
+    const { readable, unreadable } = splitReadable(deliveries);
+    if (unreadable.length === 0) return readable;
+    const where = `${channel.ns}/${channel.kind} ${channel.name}${channel.client ? ` (${channel.client})` : ''}`;
+    for (const d of unreadable) this.logger.error(`message ${d.id} in ${where}: its stored record cannot be read; dead-lettered as unreadable`);
+    const refs = unreadable.map((d) => ({ id: d.id, client: d.channel.client }));
+    this.store.deadLetter(channel.ns, refs, holder, this.clock.now(), 'unreadable').catch((error: Error) => {
+      // It stays where it was (in flight until its deadline, or ready) and is set aside at its next delivery.
+      this.logger.error(`dead-lettering unreadable messages in ${where} failed: ${error.message}`);
+    });
+    return readable;
   }
 }
 

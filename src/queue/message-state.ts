@@ -3,13 +3,14 @@
  *
  *   publish ──► ready ◄──────────► delayed      (delayMs, nack { delayMs })
  *                 │  ▲  ▲
- *         claim   ▼  │  └── redrive ── deadLettered ◄── (max-attempts | rejected | expired)
+ *         claim   ▼  │  └── redrive ── deadLettered ◄── (max-attempts | rejected | expired | unreadable)
  *              inFlight ── ack ──► acked
  *                 └── release (ack timeout, consumer gone, nack) ──► ready / delayed / deadLettered
  */
 export type MessageState = 'ready' | 'delayed' | 'inFlight' | 'deadLettered';
 
-export type DeadLetterReason = 'max-attempts' | 'rejected' | 'expired';
+/** `unreadable`: the stored record could not be decoded (a damaged row); it is set aside alone. */
+export type DeadLetterReason = 'max-attempts' | 'rejected' | 'expired' | 'unreadable';
 
 export const TRANSITIONS: Readonly<Record<string, readonly [MessageState | 'new', MessageState | 'acked']>> = {
   enqueue: ['new', 'ready'],

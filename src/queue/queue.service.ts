@@ -174,7 +174,7 @@ export class QueueService {
     const refs = [{ id, client: '' }];
     const done = requeue
       ? await this.store.release(ns, refs, consumerId, { now, availableAt: now + delayMs, maxAttempts: this.config.maxAttempts })
-      : await this.store.deadLetter(ns, refs, consumerId, now);
+      : await this.store.deadLetter(ns, refs, consumerId, now, 'rejected');
     this.dispatcher.settled(sub, [id]);
     if (done.length && requeue) this.wakeBus.wake([sub.channel]);
     if (delayMs > 0) this.scheduler.dueAt(now + delayMs);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Peers } from '../cluster/peers.js';
 import { Clock } from '../common/clock.js';
 import { CourierError } from '../common/courier-error.js';
@@ -52,6 +52,7 @@ export function roomChannel(ns: string, room: string, client: string): Channel {
  */
 @Injectable()
 export class RoomService {
+  private readonly logger = new Logger(RoomService.name);
   private readonly sockets = new Map<string, SocketState>();
   private readonly clients = new Map<string, ClientState>();
   /** room key → sockets that joined it during their connection. */
@@ -74,7 +75,9 @@ export class RoomService {
     wakeBus.onWake((channel) => {
       if (channel.kind !== 'room') return;
       this.dispatcher.wake(channel);
-      if (channel.client === channel.name) void this.sendMailbox(channel.ns, channel.name).catch(() => undefined);
+      if (channel.client === channel.name) {
+        void this.sendMailbox(channel.ns, channel.name).catch((error: Error) => this.logger.error(`mailbox ${channel.ns}/${channel.name}: ${error.message}`));
+      }
     });
   }
 
@@ -259,7 +262,7 @@ export class RoomService {
     const refs = [{ id, client: clientId }];
     const done = requeue
       ? await this.store.release(ns, refs, client.consumer.id, { now, availableAt: now + delayMs, maxAttempts: this.config.maxAttempts })
-      : await this.store.deadLetter(ns, refs, client.consumer.id, now);
+      : await this.store.deadLetter(ns, refs, client.consumer.id, now, 'rejected');
     this.dispatcher.settled(sub, [id]);
     if (done.length && requeue) this.wakeBus.wake([sub.channel]);
     if (delayMs > 0) this.scheduler.dueAt(now + delayMs);
@@ -346,7 +349,8 @@ export class RoomService {
   }
 
   private async replayMailbox(state: SocketState, room: string, filter: (d: Delivery) => boolean): Promise<number> {
-    const copies = await this.store.peekReady(roomChannel(state.member.ns, room, room), MAILBOX_REPLAY_MAX, this.clock.now());
+    const channel = roomChannel(state.member.ns, room, room);
+    const copies = this.dispatcher.readable(channel, await this.store.peekReady(channel, MAILBOX_REPLAY_MAX, this.clock.now()), null);
     const fresh = copies.filter((d) => !state.mailboxHeld.has(d.id) && filter(d));
     for (const d of fresh) state.mailboxHeld.set(d.id, room);
     if (fresh.length) state.member.send(fresh);

@@ -1,3 +1,4 @@
+import type { DeadLetterReason } from '../queue/message-state.js';
 import {
   Channel,
   ChannelStats,
@@ -75,8 +76,11 @@ export interface MessageStore {
   /** Releases everything a holder has in flight (its consumer went away). Returns the channels woken. */
   releaseHolder(holder: string, options: ReleaseOptions): Promise<Channel[]>;
 
-  /** In-flight straight to dead-lettered (nack with requeue:false). */
-  deadLetter(ns: string, refs: readonly MessageRef[], holder: string, now: number): Promise<MessageRef[]>;
+  /**
+   * Straight to dead-lettered with `reason`: in-flight messages held by `holder` (nack with requeue:false),
+   * or with `holder` null whatever their state short of dead (an unreadable record found by a peek).
+   */
+  deadLetter(ns: string, refs: readonly MessageRef[], holder: string | null, now: number, reason: DeadLetterReason): Promise<MessageRef[]>;
 
   /**
    * Time-driven transitions: due delays become ready, missed ack deadlines are released (dead-lettered at

@@ -41,6 +41,8 @@ export interface Delivery {
   readonly headers: Readonly<Record<string, string>>;
   readonly attempt: number;
   readonly publishedAt: number;
+  /** The decoded payload, set by the engine once it checked the record is readable (parsed once per delivery). */
+  value?: unknown;
 }
 
 export interface ClaimResult {

@@ -357,7 +357,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         await sut.join(NS, 'acme', 'alice', T0);
         const { id } = await sut.fanOut(NS, 'acme', msg('hello'), T0);
         const [d] = await claim(1, T0, copyOf('acme', 'alice'));
-        await sut.deadLetter(NS, [refOf(d)], HOLDER, T0 + 1);
+        await sut.deadLetter(NS, [refOf(d)], HOLDER, T0 + 1, 'rejected');
         const later = await sut.fanOut(NS, 'acme', msg('later', { delayMs: 5000 }), T0);
 
         expect(await sut.ack(NS, [{ id, client: 'alice' }, { id: later.id, client: 'alice' }], null, T0 + 2)).toEqual([]);
@@ -467,7 +467,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         const [a] = await publish(['a', 'b']);
         await claim(1);
 
-        expect(await sut.deadLetter(NS, [qref(a)], HOLDER, T0 + 5)).toEqual([qref(a)]);
+        expect(await sut.deadLetter(NS, [qref(a)], HOLDER, T0 + 5, 'rejected')).toEqual([qref(a)]);
         expect(await sut.deadLetters(NS, 'queue', 'jobs', 10)).toEqual([
           { id: a, client: '', payload: 'a', attempts: 1, reason: 'rejected', deadLetteredAt: T0 + 5 },
         ]);
@@ -478,8 +478,24 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         const [a, b] = await publish(['a', 'b']);
         await claim(1);
 
-        expect(await sut.deadLetter(NS, [qref(a), qref(b), qref('x')], OTHER_HOLDER, T0 + 1)).toEqual([]);
+        expect(await sut.deadLetter(NS, [qref(a), qref(b), qref('x')], OTHER_HOLDER, T0 + 1, 'rejected')).toEqual([]);
         expect(await stats()).toMatchObject({ ready: 1, inFlight: 1, deadLettered: 0 });
+      });
+
+      it('without a holder sets aside a message in any live state, with the reason given', async () => {
+        const [a, b] = await publish(['a', 'b', 'c']);
+        await sut.enqueue(queue(), [msg('later', { delayMs: 1000 })], T0);
+        await claim(1);
+
+        const refs = [qref(a), qref(b), qref('x')];
+        expect(await sut.deadLetter(NS, refs, null, T0 + 5, 'unreadable')).toEqual([qref(a), qref(b)]);
+        expect(await sut.deadLetter(NS, [qref(a)], null, T0 + 6, 'unreadable')).toEqual([]);
+        expect(await stats()).toMatchObject({ ready: 1, inFlight: 0, delayed: 1, deadLettered: 2 });
+        expect((await sut.deadLetters(NS, 'queue', 'jobs', 10)).map((d) => [d.payload, d.reason])).toEqual([
+          ['a', 'unreadable'],
+          ['b', 'unreadable'],
+        ]);
+        expect(payloads(await sut.peekReady(queue(), 10, T0 + 6))).toEqual(['c']);
       });
     });
 
@@ -487,9 +503,9 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
       it('lists oldest first, up to limit', async () => {
         const [a, b, c] = await publish(['a', 'b', 'c']);
         await claim(3);
-        await sut.deadLetter(NS, [qref(c)], HOLDER, T0 + 1);
-        await sut.deadLetter(NS, [qref(a)], HOLDER, T0 + 2);
-        await sut.deadLetter(NS, [qref(b)], HOLDER, T0 + 3);
+        await sut.deadLetter(NS, [qref(c)], HOLDER, T0 + 1, 'rejected');
+        await sut.deadLetter(NS, [qref(a)], HOLDER, T0 + 2, 'rejected');
+        await sut.deadLetter(NS, [qref(b)], HOLDER, T0 + 3, 'rejected');
 
         expect((await sut.deadLetters(NS, 'queue', 'jobs', 10)).map((d) => d.payload)).toEqual(['c', 'a', 'b']);
         expect((await sut.deadLetters(NS, 'queue', 'jobs', 2)).map((d) => d.payload)).toEqual(['c', 'a']);
@@ -506,8 +522,8 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
       it('puts dead-lettered messages back ready, attempt starting at 1 again', async () => {
         const [a, b] = await publish(['a', 'b']);
         await claim(2);
-        await sut.deadLetter(NS, [qref(b)], HOLDER, T0 + 1);
-        await sut.deadLetter(NS, [qref(a)], HOLDER, T0 + 2);
+        await sut.deadLetter(NS, [qref(b)], HOLDER, T0 + 1, 'rejected');
+        await sut.deadLetter(NS, [qref(a)], HOLDER, T0 + 2, 'rejected');
 
         expect(await sut.redrive(NS, 'queue', 'jobs', T0 + 3)).toEqual([queue()]);
         expect(await sut.deadLetters(NS, 'queue', 'jobs', 10)).toEqual([]);
@@ -808,7 +824,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         const [a] = await publish(['a']);
         await publish(['short'], T0, queue(), { ttlMs: 100 });
         await claim(1);
-        await sut.deadLetter(NS, [qref(a)], HOLDER, T0 + 1);
+        await sut.deadLetter(NS, [qref(a)], HOLDER, T0 + 1, 'rejected');
         await sut.sweep(T0 + 100, MAX_ATTEMPTS, false);
 
         expect(await stats()).toEqual({ name: 'jobs', ...EMPTY_STATS, deadLettered: 2, published: 2 });
@@ -982,8 +998,8 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         const { id } = await sut.fanOut(NS, 'acme', msg('hello'), T0);
         const [a] = await claim(1, T0, copyOf('acme', 'alice'), 'node1/alice');
         const [b] = await claim(1, T0, copyOf('acme', 'bob'), 'node1/bob');
-        await sut.deadLetter(NS, [refOf(a)], 'node1/alice', T0 + 1);
-        await sut.deadLetter(NS, [refOf(b)], 'node1/bob', T0 + 2);
+        await sut.deadLetter(NS, [refOf(a)], 'node1/alice', T0 + 1, 'rejected');
+        await sut.deadLetter(NS, [refOf(b)], 'node1/bob', T0 + 2, 'rejected');
         await sut.leave(NS, 'acme', 'bob');
 
         expect((await sut.deadLetters(NS, 'room', 'acme', 10)).map((d) => [d.id, d.client, d.reason])).toEqual([
@@ -1010,7 +1026,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
           await sut.ack(NS, [refOf(top)], HOLDER, T0 + 3);
           await sut.release(NS, [refOf(a)], HOLDER, release(T0 + 4));
           const [, b] = await claim(2, T0 + 5);
-          await sut.deadLetter(NS, [refOf(b)], HOLDER, T0 + 6);
+          await sut.deadLetter(NS, [refOf(b)], HOLDER, T0 + 6, 'rejected');
           await sut.join(NS, 'acme', 'alice', T0);
           await sut.fanOut(NS, 'acme', msg('hello'), T0 + 7);
           await sut.declare(NS, 'queue', 'empty', T0);
@@ -1045,7 +1061,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
           await claim(3);
           await sut.ack(NS, [qref(a)], HOLDER, T0 + 1);
           await sut.release(NS, [qref(b)], HOLDER, release(T0 + 1, T0 + 1000));
-          await sut.deadLetter(NS, [qref(c)], HOLDER, T0 + 1);
+          await sut.deadLetter(NS, [qref(c)], HOLDER, T0 + 1, 'rejected');
           await sut.sweep(T0 + 1000, MAX_ATTEMPTS, false);
           await claim(1, T0 + 1000);
           await sut.redeliverHeld(queue(), HOLDER, T0 + 1001, T0 + 5000, MAX_ATTEMPTS);

@@ -180,12 +180,13 @@ export class MemoryMessageStore implements MessageStore {
     return [...woken.values()];
   }
 
-  async deadLetter(ns: string, refs: readonly MessageRef[], holder: string, now: number): Promise<MessageRef[]> {
+  async deadLetter(ns: string, refs: readonly MessageRef[], holder: string | null, now: number, reason: DeadLetterReason): Promise<MessageRef[]> {
     const out: MessageRef[] = [];
     for (const ref of refs) {
       const rec = this.records.get(recKey(ns, ref));
-      if (!rec || rec.state !== 'inFlight' || rec.holder !== holder) continue;
-      this.toDead(rec, 'rejected', now);
+      if (!rec || rec.state === 'deadLettered') continue;
+      if (holder !== null && (rec.state !== 'inFlight' || rec.holder !== holder)) continue;
+      this.toDead(rec, reason, now);
       out.push(ref);
     }
     return out;

@@ -18,6 +18,7 @@ import {
   ReleaseOptions,
   SweepResult,
 } from '../stored-message.js';
+import { decodeHeaders } from '../record-decoding.js';
 import { closeRedis, connectRedis, createRedisClient } from './redis-connection.js';
 import { ACK_COPIES } from './scripts/ack-copies.js';
 import { CLAIM_NEXT } from './scripts/claim-next.js';
@@ -173,9 +174,9 @@ export class RedisMessageStore implements MessageStore {
     return toChannels(await this.run<Reply[]>(RELEASE_HOLDER, [options.now, holder, options.availableAt, options.maxAttempts]));
   }
 
-  async deadLetter(ns: string, refs: readonly MessageRef[], holder: string, now: number): Promise<MessageRef[]> {
+  async deadLetter(ns: string, refs: readonly MessageRef[], holder: string | null, now: number, reason: DeadLetterReason): Promise<MessageRef[]> {
     if (refs.length === 0) return [];
-    const positions = await this.run<number[]>(DEAD_LETTER_COPIES, [now, ns, holder, ...refArgs(refs)]);
+    const positions = await this.run<number[]>(DEAD_LETTER_COPIES, [now, ns, holder ?? '', reason, ...refArgs(refs)]);
     return positions.map((p) => refs[p - 1]);
   }
 
@@ -339,7 +340,7 @@ function toDeliveries(channel: Channel, flat: readonly Reply[]): Delivery[] {
       id: String(flat[i]),
       channel,
       payload: String(flat[i + 1]),
-      headers: JSON.parse(String(flat[i + 2])) as Record<string, string>,
+      headers: decodeHeaders(flat[i + 2]),
       attempt: Number(flat[i + 3]),
       publishedAt: Number(flat[i + 4]),
     });

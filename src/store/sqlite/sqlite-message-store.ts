@@ -17,6 +17,7 @@ import {
   ReleaseOptions,
   SweepResult,
 } from '../stored-message.js';
+import { decodeHeaders } from '../record-decoding.js';
 import { GroupCommit } from './group-commit.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 
@@ -251,14 +252,15 @@ export class SqliteMessageStore implements MessageStore {
     });
   }
 
-  deadLetter(ns: string, refs: readonly MessageRef[], holder: string, now: number): Promise<MessageRef[]> {
+  deadLetter(ns: string, refs: readonly MessageRef[], holder: string | null, now: number, reason: DeadLetterReason): Promise<MessageRef[]> {
     return this.tx.run(() => {
       const out: MessageRef[] = [];
       for (const ref of refs) {
         const row = this.s.byRef.get(ns, ref.id, ref.client) as Row | undefined;
-        if (!row || row.state !== STATE.inFlight || row.holder !== holder) continue;
-        this.s.toDead.run('rejected', now, row.seq);
-        this.move(row, 'inFlight', 'deadLettered');
+        if (!row || row.state === STATE.deadLettered) continue;
+        if (holder !== null && (row.state !== STATE.inFlight || row.holder !== holder)) continue;
+        this.s.toDead.run(reason, now, row.seq);
+        this.move(row, STATE_NAMES[row.state], 'deadLettered');
         out.push(ref);
       }
       return out;
@@ -556,11 +558,8 @@ function channelKey(c: Channel): string {
   return `${c.ns}\0${c.kind}\0${c.name}\0${c.client}`;
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
 function toDelivery(row: Row, channel: Channel, attempt: number): Delivery {
-  const headers = row.headers === '{}' ? NO_HEADERS : (JSON.parse(row.headers) as Record<string, string>);
-  return { id: row.id, channel, payload: row.payload, headers, attempt, publishedAt: row.published_at };
+  return { id: row.id, channel, payload: row.payload, headers: decodeHeaders(row.headers), attempt, publishedAt: row.published_at };
 }
 
 function sameChannel(row: Row, c: Channel): boolean {

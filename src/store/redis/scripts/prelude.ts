@@ -57,10 +57,14 @@ end
 -- Counter changes are summed here and written once per counter by flushCounts(), which every script
 -- that changes state calls before it returns.
 local DELTAS = {}
--- A copy's headers (JSON) and payload.
+-- A copy's headers (JSON) and payload. A body that is missing, of another type or without its separator
+-- is damaged: two empty strings, which the engine cannot decode and dead-letters as unreadable, instead of
+-- an error that would fail the whole script and every copy claimed with it.
 local function body(m)
-  local b = redis.call('GET', bkey(m)) or '{}\\n'
+  local b = redis.pcall('GET', bkey(m))
+  if type(b) ~= 'string' then return '', '' end
   local nl = string.find(b, '\\n', 1, true)
+  if not nl then return '', '' end
   return string.sub(b, 1, nl - 1), string.sub(b, nl + 1)
 end
 
