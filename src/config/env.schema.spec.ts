@@ -104,8 +104,29 @@ describe(validateEnv.name, () => {
       message = (error as Error).message;
     }
 
-    expect(message).toMatch(new RegExp(`^Invalid environment variable ${name}=${JSON.stringify(value).replace(/[|.*+?()[\]\\]/g, '\\$&')}: \\S`));
+    const echoed = name === 'API_KEYS' ? ' \\(value not shown\\)' : `=${JSON.stringify(value).replace(/[|.*+?()[\]\\]/g, '\\$&')}`;
+    expect(message).toMatch(new RegExp(`^Invalid environment variable ${name}${echoed}: \\S`));
     expect(message).not.toContain('\n');
+  });
+
+  it.each([
+    ['API_KEYS', 'good-key-1, good-key-2=caps, bad key'],
+    ['API_KEYS', 'sk-live-123=caps;clients=vendor-*|, other'],
+    ['REDIS_URL', 'redis://admin:hunter2@cache:6379 extra'],
+  ])('never echoes a secret of %s', (name, value) => {
+    let message = '';
+    try {
+      validateEnv({ [name]: value });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+
+    expect(message).toMatch(new RegExp(`^Invalid environment variable ${name}`));
+    for (const secret of ['good-key-1', 'good-key-2', 'bad key', 'sk-live-123', 'hunter2']) expect(message).not.toContain(secret);
+  });
+
+  it('says which API_KEYS entry is malformed', () => {
+    expect(() => validateEnv({ API_KEYS: 'a, b=caps, c=bad ns' })).toThrow(/API_KEYS \(value not shown\): .*\(entry 3 is malformed\)$/);
   });
 
   it('names the bad variable even when others are fine', () => {
@@ -115,7 +136,7 @@ describe(validateEnv.name, () => {
   });
 
   it('accepts each valid API_KEYS form', () => {
-    for (const keys of ['solo', 'a,b', 'a=caps', 'a=caps|events, b', 'k-1=caps:eu|events.v2']) {
+    for (const keys of ['solo', 'a,b', 'a=caps', 'a=caps|events, b', 'k-1=caps:eu|events.v2', 'v=caps;clients=vendor-*|driver-*', 'w;clients=a*']) {
       expect(validateEnv({ API_KEYS: keys }).API_KEYS).toBe(keys);
     }
   });

@@ -1,6 +1,13 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
+/** One `API_KEYS` entry: `key`, `key=ns1|ns2`, optionally `;clients=pattern|pattern` (`*` = any run of characters). */
+const API_KEY_ENTRY = /^[^,=|;\s]+(=[A-Za-z0-9._:-]+(\|[A-Za-z0-9._:-]+)*)?(;clients=[A-Za-z0-9._:*-]+(\|[A-Za-z0-9._:*-]+)*)?$/;
+const API_KEYS_PATTERN = /^$|^\s*[^,\s][^,]*(,\s*[^,\s][^,]*)*$/;
+
+/** Variables whose value is never shown in an error (contract §1): keys, secrets, and Redis passwords. */
+const SECRET = new Set<string>(['API_KEYS', 'JWT_SECRET']);
+
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 
 /** Every variable of the contract (§1), with its default. Unknown variables are ignored. */
@@ -33,9 +40,7 @@ export class EnvSchema {
   @Transform(toInt) @IsInt({ message: 'must be a whole number of bytes' }) @Min(1024) @Max(64 * 1024 * 1024)
   MAX_PAYLOAD_BYTES: number = 1048576;
 
-  @Matches(/^(\s*[^,=|\s]+(=[A-Za-z0-9._:-]+(\|[A-Za-z0-9._:-]+)*)?\s*(,\s*[^,=|\s]+(=[A-Za-z0-9._:-]+(\|[A-Za-z0-9._:-]+)*)?\s*)*)?$/, {
-    message: 'must be comma-separated entries, each key or key=ns1|ns2',
-  })
+  @Matches(API_KEYS_PATTERN, { message: 'must be comma-separated entries, each key, key=ns1|ns2 or key=ns;clients=id-*|other' })
   API_KEYS: string = '';
 
   @IsString()
@@ -71,7 +76,7 @@ const EXPECTED: Record<keyof EnvSchema, string> = {
   ACK_TIMEOUT_MS: 'must be an integer from 1 to 86400000 (milliseconds)',
   MAX_ATTEMPTS: 'must be an integer from 1 to 1000',
   MAX_PAYLOAD_BYTES: 'must be an integer from 1024 to 67108864 (bytes)',
-  API_KEYS: 'must be comma-separated entries, each key or key=ns1|ns2',
+  API_KEYS: 'must be comma-separated entries, each key, key=ns1|ns2 or key=ns;clients=id-*|other',
   JWT_SECRET: 'must be a string',
   LOG_LEVEL: 'must be one of debug, info, warn, error',
   DEPTH_ALARM: 'must be a positive integer',
@@ -94,9 +99,24 @@ export function validateEnv(env: Record<string, unknown>): EnvSchema {
   }
   const parsed = plainToInstance(EnvSchema, given);
   const [error] = validateSync(parsed, { skipMissingProperties: false });
-  if (error) {
-    const name = error.property as keyof EnvSchema;
-    throw new Error(`Invalid environment variable ${name}=${JSON.stringify(env[name])}: ${EXPECTED[name]}`);
+  const badKey = error ? -1 : badApiKeyEntry(parsed.API_KEYS);
+  if (error || badKey >= 0) {
+    const name = (error ? error.property : 'API_KEYS') as keyof EnvSchema;
+    const where = badKey >= 0 ? ` (entry ${badKey + 1} is malformed)` : '';
+    throw new Error(`Invalid environment variable ${name}${shown(name, env[name])}: ${EXPECTED[name]}${where}`);
   }
   return parsed;
+}
+
+/** The index of the first malformed `API_KEYS` entry, or -1. */
+function badApiKeyEntry(raw: string): number {
+  if (!raw.trim()) return -1;
+  return raw.split(',').findIndex((entry) => !API_KEY_ENTRY.test(entry.trim()));
+}
+
+/** `=<value>` for the error line, without a secret: keys and secrets are not shown, a Redis URL loses its password. */
+function shown(name: string, value: unknown): string {
+  if (SECRET.has(name)) return ' (value not shown)';
+  if (name === 'REDIS_URL' && typeof value === 'string') return `=${JSON.stringify(value.replace(/\/\/[^/]*@/g, '//***@'))}`;
+  return `=${JSON.stringify(value)}`;
 }

@@ -25,6 +25,12 @@ describe(WsExceptionFilter.name, () => {
     expect(ack.calls).toEqual([{ ok: false, error: { code: 'NOT_FOUND', message: 'gone', details: { id: 'x' } } }]);
   });
 
+  it('answers a store that cannot be used UNAVAILABLE (worth retrying), as REST answers 503', () => {
+    const ack = recorder();
+    sut.catch(new CourierError(ErrorCode.UNAVAILABLE, 'the message store cannot take writes now (SQLITE_FULL)'), host(ack));
+    expect(ack.calls).toEqual([{ ok: false, error: { code: 'UNAVAILABLE', message: 'the message store cannot take writes now (SQLITE_FULL)' } }]);
+  });
+
   it('answers a validation WsException as VALIDATION with its details', () => {
     const ack = recorder();
     sut.catch(new WsException({ code: 'VALIDATION', message: 'room must be a string', details: [{ field: 'room' }] }), host(ack));

@@ -27,9 +27,7 @@ export class WsExceptionFilter implements ExceptionFilter {
 
   toFailure(exception: unknown): WsFailure {
     if (exception instanceof CourierError) {
-      // Sockets know no UNAVAILABLE (contract §3): a store that is down answers INTERNAL there, 503 on REST.
-      const code = exception.code === ErrorCode.UNAVAILABLE ? ErrorCode.INTERNAL : exception.code;
-      return fail(code, exception.message, exception.details);
+      return fail(exception.code, exception.message, exception.details);
     }
     if (exception instanceof WsException) {
       const error = exception.getError();

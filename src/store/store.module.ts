@@ -8,7 +8,8 @@ import { SqliteMessageStore } from './sqlite/sqlite-message-store.js';
 
 /** Adapter factories by `STORE`; the Redis adapter registers here too. */
 export const STORE_FACTORIES: Record<CourierConfig['store'], (config: CourierConfig) => MessageStore> = {
-  sqlite: (config) => new SqliteMessageStore(config.dataDir, 'courier.db', config.sqliteSynchronous),
+  // Room for one largest write plus WAL slack, or the store reports itself unable to take writes.
+  sqlite: (config) => new SqliteMessageStore(config.dataDir, 'courier.db', config.sqliteSynchronous, config.maxPayloadBytes + 1024 * 1024),
   memory: () => new MemoryMessageStore(),
   redis: (config) => new RedisMessageStore(config.redisUrl, config.redisPrefix),
 };

@@ -46,7 +46,7 @@ describe('cluster: Redis outage', () => {
     expect(refused).toEqual({ status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: expect.any(String) } });
     expect(await producer.request('publish', { queue, payload: 'during (socket)' })).toEqual({
       ok: false,
-      error: { code: 'INTERNAL', message: expect.any(String) },
+      error: { code: 'UNAVAILABLE', message: expect.any(String) },
     });
     expect(node.running).toBe(true);
 

@@ -116,8 +116,9 @@ export class RedisMessageStore implements MessageStore {
     await Promise.all([closeRedis(this.redis), closeRedis(this.publisher)]);
   }
 
+  /** A write, not a PING: a Redis that answers but refuses writes (out of memory, MISCONF, read-only replica) is not healthy. */
   async ping(): Promise<void> {
-    await this.guard(() => this.redis.ping());
+    await this.guard(() => this.redis.set(`${this.prefix}probe`, String(Date.now()), 'PX', 60_000));
   }
 
   async declare(ns: string, kind: Channel['kind'], name: string, _now: number): Promise<void> {

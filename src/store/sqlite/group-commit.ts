@@ -22,7 +22,13 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Database,
-    private readonly hooks: { beforeCommit: () => void; afterRollback: () => void; afterWorkFailed: () => void },
+    private readonly hooks: {
+      beforeCommit: () => void;
+      afterRollback: () => void;
+      afterWorkFailed: () => void;
+      /** What a caller is rejected with for a failed write (the adapter's own error for a full disk, say). */
+      mapError: (error: unknown) => unknown;
+    },
   ) {
     const beginStmt = db.prepare('BEGIN IMMEDIATE');
     this.begin = () => beginStmt.run();
@@ -31,7 +37,11 @@ export class GroupCommit {
 
   run<T>(work: () => T): Promise<T> {
     if (!this.scheduled) {
-      this.begin();
+      try {
+        this.begin();
+      } catch (error) {
+        return Promise.reject(this.hooks.mapError(error));
+      }
       this.scheduled = true;
       setImmediate(() => this.commit());
     }
@@ -41,7 +51,7 @@ export class GroupCommit {
     } catch (error) {
       // The savepoint rolled the rows back; in-memory state derived from them must follow.
       this.hooks.afterWorkFailed();
-      return Promise.reject(error);
+      return Promise.reject(this.hooks.mapError(error));
     }
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ resolve: () => resolve(result), reject });
@@ -58,9 +68,14 @@ export class GroupCommit {
       this.hooks.beforeCommit();
       this.db.exec('COMMIT');
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // A failed ROLLBACK (the disk went away) leaves nothing to undo that SQLite has not undone itself.
+      }
       this.hooks.afterRollback();
-      for (const w of waiters) w.reject(error);
+      const mapped = this.hooks.mapError(error);
+      for (const w of waiters) w.reject(mapped);
       return;
     }
     for (const w of waiters) w.resolve();

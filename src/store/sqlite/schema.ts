@@ -66,4 +66,10 @@ CREATE TABLE IF NOT EXISTS members (
   PRIMARY KEY (ns, room, client)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_client ON members (ns, client);
+
+-- One row rewritten by the health check: proof that a commit still reaches the disk.
+CREATE TABLE IF NOT EXISTS probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at INTEGER NOT NULL
+);
 `;

@@ -1,6 +1,8 @@
 import BetterSqlite3, { Database, Statement } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, statfsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CourierError } from '../../common/courier-error.js';
+import { ErrorCode } from '../../common/error-code.js';
 import { newMessageId } from '../../common/message-id.js';
 import { DeadLetterReason, MessageState } from '../../queue/message-state.js';
 import { DEDUP_WINDOW_MS, MessageStore } from '../message-store.js';
@@ -19,12 +21,15 @@ import {
 } from '../stored-message.js';
 import { decodeHeaders } from '../record-decoding.js';
 import { GroupCommit } from './group-commit.js';
+import { describeOpenFailure, toStoreFailure } from './sqlite-failure.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 const STATE: Record<MessageState, number> = { ready: 0, delayed: 1, inFlight: 2, deadLettered: 3 };
 const STATE_NAMES: MessageState[] = ['ready', 'delayed', 'inFlight', 'deadLettered'];
 const KIND: Record<Channel['kind'], number> = { queue: 0, room: 1 };
 const KIND_NAMES: Channel['kind'][] = ['queue', 'room'];
+/** The health check's probe commit runs at most this often (a probe is one small WAL write). */
+const PROBE_EVERY_MS = 500;
 /** Rows one sweep moves at most, so a huge backlog of due messages never blocks the event loop for long. */
 const SWEEP_BATCH = 5000;
 
@@ -70,34 +75,50 @@ export class SqliteMessageStore implements MessageStore {
   private s: ReturnType<SqliteMessageStore['prepare']>;
   private readonly counters = new Map<string, Counters>();
   private readonly dirtyTotals = new Map<string, Totals>();
+  /** Set when the live counts could not be rebuilt after a failed commit (the disk failed reads too). */
+  private countersStale = false;
+  private probe: { at: number; done: Promise<void> } | null = null;
 
+  /**
+   * @param minFreeBytes below this much free space under `dataDir` the store reports itself unable to take
+   *   writes (health 503), as a broker's disk alarm does; the engine passes MAX_PAYLOAD_BYTES plus slack.
+   */
   constructor(
     private readonly dataDir: string,
     private readonly fileName = 'courier.db',
     private readonly synchronous: 'NORMAL' | 'FULL' = 'NORMAL',
+    private readonly minFreeBytes = 2 * 1024 * 1024,
   ) {}
 
   async open(): Promise<void> {
-    if (this.dataDir !== ':memory:') mkdirSync(this.dataDir, { recursive: true });
-    const path = this.dataDir === ':memory:' ? ':memory:' : join(this.dataDir, this.fileName);
-    this.db = new BetterSqlite3(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${this.synchronous}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('cache_size = -65536');
-    this.db.pragma('temp_store = MEMORY');
-    // Reads of a deep queue's pages come straight from the mapped file instead of being copied.
-    this.db.pragma('mmap_size = 268435456');
-    this.db.exec(SCHEMA);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    this.s = this.prepare(this.db);
+    const path = this.dataDir === ':memory:' ? ':memory:' : resolve(this.dataDir, this.fileName);
+    try {
+      if (this.dataDir !== ':memory:') mkdirSync(this.dataDir, { recursive: true });
+      this.db = new BetterSqlite3(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${this.synchronous}`);
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -65536');
+      this.db.pragma('temp_store = MEMORY');
+      // Reads of a deep queue's pages come straight from the mapped file instead of being copied.
+      this.db.pragma('mmap_size = 268435456');
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.s = this.prepare(this.db);
+      // A file that opens but cannot be written (a read-only mount) must stop start-up, not the first publish.
+      this.s.probe.run(Date.now());
+    } catch (error) {
+      if (this.db?.open) this.db.close();
+      throw new Error(`DATA_DIR=${JSON.stringify(this.dataDir)}: cannot use ${path} as the message store: ${describeOpenFailure(error)}`);
+    }
     this.tx = new GroupCommit(this.db, {
       beforeCommit: () => this.flushTotals(),
-      afterRollback: () => this.loadCounters(),
+      afterRollback: () => this.reloadCounters(),
       afterWorkFailed: () => {
         this.flushTotals();
-        this.loadCounters();
+        this.reloadCounters();
       },
+      mapError: toStoreFailure,
     });
     this.loadCounters();
   }
@@ -108,8 +129,26 @@ export class SqliteMessageStore implements MessageStore {
     this.db.close();
   }
 
+  /**
+   * Health: the file answers a read, its file system has room for a largest write, and a commit still
+   * reaches the disk (a probe row, written at most every PROBE_EVERY_MS; a full disk or a file system gone
+   * read-only fails it). Throws UNAVAILABLE, saying which.
+   */
   async ping(): Promise<void> {
     this.s.ping.get();
+    if (this.countersStale) this.reloadCounters();
+    if (this.dataDir !== ':memory:') {
+      const { bavail, bsize } = statfsSync(this.dataDir);
+      const free = bavail * bsize;
+      if (free < this.minFreeBytes) {
+        throw new CourierError(ErrorCode.UNAVAILABLE, `the disk under DATA_DIR is full (${free} bytes free, ${this.minFreeBytes} needed)`);
+      }
+    }
+    const now = Date.now();
+    if (!this.probe || now - this.probe.at >= PROBE_EVERY_MS) {
+      this.probe = { at: now, done: this.tx.run(() => void this.s.probe.run(now)) };
+    }
+    await this.probe.done;
   }
 
   declare(ns: string, kind: Channel['kind'], name: string, now: number): Promise<void> {
@@ -451,6 +490,16 @@ export class SqliteMessageStore implements MessageStore {
     this.dirtyTotals.clear();
   }
 
+  private reloadCounters(): void {
+    try {
+      this.loadCounters();
+      this.countersStale = false;
+    } catch {
+      // Health (ping) tries again; until then stats may be off, which is better than a crash in a commit callback.
+      this.countersStale = true;
+    }
+  }
+
   /** Rebuilds the live counts from the tables (at open, and after a failed commit). */
   private loadCounters(): void {
     this.counters.clear();
@@ -475,6 +524,7 @@ export class SqliteMessageStore implements MessageStore {
     const st = (sql: string): Statement => db.prepare(sql);
     return {
       ping: st('SELECT 1'),
+      probe: st('INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)'),
       insert: st(
         `INSERT INTO messages (ns, kind, channel, client, id, state, priority, payload, headers, published_at, available_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
