@@ -1,5 +1,5 @@
 import { CourierError } from '../common/courier-error.js';
-import { isValidName, NAME_PATTERN } from '../common/names.js';
+import { isValidName, NAME_RULE } from '../common/names.js';
 
 /** A CAPS event's payload, read the way lab clients send it. */
 export interface CapsOrder {
@@ -31,7 +31,7 @@ export function readCapsOrder(payload: unknown, storeOfDelivery: (id: string) =>
   if (store === undefined) {
     throw CourierError.validation('store is required (order.store, storeName, storeId or clientId)', { field: 'store' });
   }
-  if (!isValidName(store)) throw CourierError.validation(`store must match ${NAME_PATTERN.source}`, { field: 'store' });
+  if (!isValidName(store)) throw CourierError.validation(`store must match ${NAME_RULE}`, { field: 'store' });
   return { order, store, deliveryId };
 }
 

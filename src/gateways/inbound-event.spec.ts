@@ -1,4 +1,5 @@
-import { checkInbound, MAX_DEPTH } from './inbound-event.js';
+import { MAX_DEPTH } from '../common/json-shape.js';
+import { checkInbound } from './inbound-event.js';
 
 describe(checkInbound.name, () => {
   it('lets a JSON event within the limit through', () => {

@@ -1,8 +1,7 @@
 import { CourierError } from '../common/courier-error.js';
 import { ErrorCode } from '../common/error-code.js';
+import { jsonShape, MAX_DEPTH } from '../common/json-shape.js';
 
-/** Deeper payloads are refused: they would only overflow the stack of whatever walks them next. */
-export const MAX_DEPTH = 64;
 
 /**
  * Checks an incoming event's arguments (the acknowledgement callback left out) before any handler sees
@@ -10,7 +9,7 @@ export const MAX_DEPTH = 64;
  * at most `maxBytes` as JSON. Returns the error to answer, or null when the event may go on.
  */
 export function checkInbound(args: readonly unknown[], maxBytes: number): CourierError | null {
-  const shape = inspect(args);
+  const shape = jsonShape(args);
   if (shape === 'binary') return CourierError.validation('binary attachments are not supported: send JSON');
   if (shape === 'deep') return CourierError.validation(`payload is nested deeper than ${MAX_DEPTH} levels`);
   const bytes = Buffer.byteLength(JSON.stringify(args));
@@ -18,18 +17,4 @@ export function checkInbound(args: readonly unknown[], maxBytes: number): Courie
     return new CourierError(ErrorCode.PAYLOAD_TOO_LARGE, `event is ${bytes} bytes, over the limit of ${maxBytes}`, { bytes, limit: maxBytes });
   }
   return null;
-}
-
-function inspect(root: unknown): 'binary' | 'deep' | 'json' {
-  const stack: [unknown, number][] = [[root, 0]];
-  while (stack.length) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return 'binary';
-    if (depth >= MAX_DEPTH) return 'deep';
-    for (const child of Array.isArray(value) ? value : Object.values(value)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-  return 'json';
 }

@@ -13,7 +13,7 @@ import { CourierError } from '../common/courier-error.js';
 import { ErrorCode } from '../common/error-code.js';
 import { DepthMonitor } from '../alarms/depth-monitor.js';
 import { AuthService } from '../auth/auth.service.js';
-import { ALARMS_ROOM, isValidName, NAME_PATTERN } from '../common/names.js';
+import { ALARMS_ROOM, isValidName, NAME_RULE } from '../common/names.js';
 import { NodeId } from '../common/node-id.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { CourierConfig } from '../config/courier-config.js';
@@ -255,9 +255,9 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
     const auth = (socket.handshake.auth ?? {}) as { clientId?: unknown; token?: unknown };
     const given = auth.clientId ?? null;
     try {
-      if (given !== null && !isValidName(given)) throw CourierError.validation(`clientId must match ${NAME_PATTERN.source}`);
+      if (given !== null && !isValidName(given)) throw CourierError.validation(`clientId must match ${NAME_RULE}`);
       const { clientId } = this.auth.authenticateSocket(this.ns, auth.token, given);
-      if (clientId !== null && !isValidName(clientId)) throw CourierError.validation(`clientId must match ${NAME_PATTERN.source}`);
+      if (clientId !== null && !isValidName(clientId)) throw CourierError.validation(`clientId must match ${NAME_RULE}`);
       socket.data.clientId = clientId;
       return null;
     } catch (error) {

@@ -2,6 +2,7 @@ import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@
 import { WsException } from '@nestjs/websockets';
 import { ValidatorOptions } from 'class-validator';
 import { ErrorCode } from '../common/error-code.js';
+import { prototypeNamedKeys } from '../common/prototype-keys.js';
 import { WS_PAYLOAD } from './ws-payload.decorator.js';
 
 /**
@@ -48,7 +49,14 @@ export class WsValidationPipe extends ValidationPipe {
     if (typeof value === 'string' && options.bareField) value = { [options.bareField]: value };
     const accepted = options.accept?.(value);
     if (accepted) return accepted;
-    return super.transform(value, { ...metadata, type: 'body' });
+    const dto: unknown = await super.transform(value, { ...metadata, type: 'body' });
+    // class-transformer drops keys named like Object.prototype members before the whitelist sees them.
+    const hidden = options.forbidUnknownFields ? prototypeNamedKeys(value) : [];
+    if (hidden.length) {
+      const details = hidden.map((field) => ({ field, errors: [`property ${field} should not exist`] }));
+      throw new WsException({ code: ErrorCode.VALIDATION, message: details.map((d) => d.errors[0]).join('; '), details });
+    }
+    return dto;
   }
 
   protected override validate(object: object, validatorOptions?: ValidatorOptions) {

@@ -18,6 +18,10 @@ export function parseDeadLetterLimit(value: unknown): number {
  * The parsed `?limit=`. A param decorator rather than `@Query('limit', pipe)`: the global ValidationPipe
  * would first turn a `number` query param into `+value`, accepting '0x10', '1e2' or ' 5'.
  */
-export const DeadLetterLimit = createParamDecorator((_data: unknown, context: ExecutionContext): number =>
-  parseDeadLetterLimit(context.switchToHttp().getRequest<{ query: Record<string, unknown> }>().query.limit),
-);
+export const DeadLetterLimit = createParamDecorator((_data: unknown, context: ExecutionContext): number => {
+  const { query } = context.switchToHttp().getRequest<{ query: Record<string, unknown> }>();
+  // `limit` is the only parameter: `?limit[a]=1` or a misspelt `?limt=5` must not quietly mean the default.
+  const unknown = Object.keys(query).filter((key) => key !== 'limit');
+  if (unknown.length) throw CourierError.validation(`unknown query parameter ${unknown[0]}: only limit is allowed`, { field: unknown[0] });
+  return parseDeadLetterLimit(query.limit);
+});

@@ -44,6 +44,10 @@ function checkPublishInput(input: PublishInput, where: string): Omit<NewMessage,
     if (!(PUBLISH_FIELDS as readonly string[]).includes(field)) throw CourierError.validation(`${at(field)} is not allowed`, { field: at(field) });
   }
   if (input.payload === undefined) throw CourierError.validation(`${at('payload')} is required`, { field: at('payload') });
+  for (const field of PUBLISH_FIELDS) {
+    // null is not "not given" (contract §3): an optional field is a value of its type or absent.
+    if (field !== 'payload' && input[field] === null) throw CourierError.validation(`${at(field)} must not be null`, { field: at(field) });
+  }
   const priority = intIn(input.priority, 0, 9, at('priority'), 0);
   const delayMs = intIn(input.delayMs, 0, MAX_DELAY_MS, at('delayMs'), 0);
   const ttlMs = intIn(input.ttlMs, 1, MAX_DELAY_MS, at('ttlMs'), 0);

@@ -129,6 +129,7 @@ describe(QueueService.name, () => {
         id,
         channel: { ns: NS, kind: 'queue', name: Q, client: '' },
         payload: '{"order":7}',
+        value: { order: 7 },
         headers: { trace: 'abc' },
         attempt: 1,
         publishedAt: T0,

@@ -119,6 +119,7 @@ describe(RoomService.name, () => {
         id: result.id,
         channel: { ns: NS, kind: 'room', name: ROOM, client: 'alice' },
         payload: '{"text":"hi"}',
+        value: { text: 'hi' },
         headers: { from: 'desk' },
         attempt: 1,
         publishedAt: T0,

@@ -36,7 +36,8 @@ const BAD_REQUESTS: BadRequest[] = [
   { name: 'a JSON array', method: 'post', path: `${q}/messages`, body: '[{"payload":1}]', status: 400, says: 'body must be a message' },
   { name: 'an empty object', method: 'post', path: `${q}/messages`, body: {}, status: 400, says: 'payload is required' },
   { name: 'options without a payload', method: 'post', path: `${q}/messages`, body: { priority: 1 }, status: 400, says: 'payload is required' },
-  { name: 'a text/plain body', method: 'post', path: `${q}/messages`, body: '{"payload":1}', type: 'text/plain', status: 400, says: 'Content-Type: application/json' },
+  { name: 'a text/plain body', method: 'post', path: `${q}/messages`, body: '{"payload":1}', type: 'text/plain', status: 415, says: 'Content-Type: application/json' },
+  { name: 'a form post', method: 'post', path: `${q}/messages`, body: 'payload=1', type: 'application/x-www-form-urlencoded', status: 415, says: 'Content-Type: application/json' },
   { name: 'an unknown field', method: 'post', path: `${q}/messages`, body: { payload: 1, colour: 'red' }, status: 400, says: 'property colour should not exist' },
   { name: 'two unknown fields', method: 'post', path: `${q}/messages`, body: { payload: 1, a: 1, b: 2 }, status: 400, says: 'property b should not exist' },
   // Bad options.

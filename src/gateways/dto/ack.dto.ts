@@ -1,4 +1,5 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length } from 'class-validator';
+import { IsOmittable } from '../../common/validators.js';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length } from 'class-validator';
 import { CourierError } from '../../common/courier-error.js';
 
 export const MAX_ACK_IDS = 1000;
@@ -8,16 +9,16 @@ const isId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1
 
 /** `ack` / `received`: `{ id }` (or the lab's `messageId` / `messageID`) or `{ ids }`. Other fields are ignored. */
 export class AckDto {
-  @IsOptional() @IsString() @Length(1, MAX_ID_LENGTH)
+  @IsOmittable() @IsString() @Length(1, MAX_ID_LENGTH)
   id?: string;
 
-  @IsOptional() @IsString() @Length(1, MAX_ID_LENGTH)
+  @IsOmittable() @IsString() @Length(1, MAX_ID_LENGTH)
   messageId?: string;
 
-  @IsOptional() @IsString() @Length(1, MAX_ID_LENGTH)
+  @IsOmittable() @IsString() @Length(1, MAX_ID_LENGTH)
   messageID?: string;
 
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_ACK_IDS) @IsString({ each: true }) @Length(1, MAX_ID_LENGTH, { each: true })
+  @IsOmittable() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_ACK_IDS) @IsString({ each: true }) @Length(1, MAX_ID_LENGTH, { each: true })
   ids?: string[];
 
   /** `{ id }` or `{ ids }` of well-formed strings, without class-validator: one ack per message is the hot path. */

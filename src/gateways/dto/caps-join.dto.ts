@@ -1,20 +1,21 @@
-import { IsOptional, IsString } from 'class-validator';
+import { IsOmittable } from '../../common/validators.js';
+import { IsString } from 'class-validator';
 import { CourierError } from '../../common/courier-error.js';
 
 /** `join` in caps: also `{ store }`, `{ storeName }` or `{ clientId }` (lab clients), or the bare name. */
 export class CapsJoinDto {
   static readonly bareField = 'room';
 
-  @IsOptional() @IsString()
+  @IsOmittable() @IsString()
   room?: string;
 
-  @IsOptional() @IsString()
+  @IsOmittable() @IsString()
   store?: string;
 
-  @IsOptional() @IsString()
+  @IsOmittable() @IsString()
   storeName?: string;
 
-  @IsOptional() @IsString()
+  @IsOmittable() @IsString()
   clientId?: string;
 
   /** The room asked for, whichever alias named it. */

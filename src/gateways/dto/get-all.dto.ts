@@ -1,7 +1,8 @@
-import { IsOptional, IsString } from 'class-validator';
+import { IsOmittable } from '../../common/validators.js';
+import { IsString } from 'class-validator';
 
 /** `getAll`: `{}`, or `{ event }` to send again only the pending messages of that CAPS event. */
 export class GetAllDto {
-  @IsOptional() @IsString()
+  @IsOmittable() @IsString()
   event?: string;
 }

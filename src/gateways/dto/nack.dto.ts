@@ -1,4 +1,5 @@
-import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsOmittable } from '../../common/validators.js';
+import { IsBoolean, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { MAX_DELAY_MS } from '../../queue/publish-input.js';
 
 /** `nack`: requeue (default, optionally after `delayMs`) or dead-letter at once. Other fields are ignored. */
@@ -6,9 +7,9 @@ export class NackDto {
   @IsString() @Length(1, 256)
   id: string;
 
-  @IsOptional() @IsBoolean()
+  @IsOmittable() @IsBoolean()
   requeue?: boolean;
 
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_DELAY_MS)
+  @IsOmittable() @IsInt() @Min(0) @Max(MAX_DELAY_MS)
   delayMs?: number;
 }

@@ -1,4 +1,5 @@
-import { Allow, IsInt, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsOmittable } from '../../common/validators.js';
+import { Allow, IsInt, IsObject, IsString, Length, Max, Min } from 'class-validator';
 import { isValidPublishInput, MAX_DELAY_MS, MAX_KEY_LENGTH, PUBLISH_FIELDS } from '../../queue/publish-input.js';
 
 /** One message of `publish` / `publishBatch` (contract §3, publishing options). */
@@ -7,19 +8,19 @@ export class PublishMessageDto {
   @Allow()
   payload: unknown;
 
-  @IsOptional() @IsString() @Length(1, MAX_KEY_LENGTH)
+  @IsOmittable() @IsString() @Length(1, MAX_KEY_LENGTH)
   key?: string;
 
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_DELAY_MS)
+  @IsOmittable() @IsInt() @Min(0) @Max(MAX_DELAY_MS)
   delayMs?: number;
 
-  @IsOptional() @IsInt() @Min(0) @Max(9)
+  @IsOmittable() @IsInt() @Min(0) @Max(9)
   priority?: number;
 
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_DELAY_MS)
+  @IsOmittable() @IsInt() @Min(1) @Max(MAX_DELAY_MS)
   ttlMs?: number;
 
-  @IsOptional() @IsObject()
+  @IsOmittable() @IsObject()
   headers?: Record<string, string>;
 }
 

@@ -1,4 +1,5 @@
-import { IsOptional, IsString } from 'class-validator';
+import { IsOmittable } from '../../common/validators.js';
+import { IsString } from 'class-validator';
 import { PublishInput } from '../../queue/publish-input.js';
 import { isValidPublish, PublishMessageDto } from './publish-message.dto.js';
 
@@ -6,10 +7,10 @@ import { isValidPublish, PublishMessageDto } from './publish-message.dto.js';
 export class PublishDto extends PublishMessageDto {
   static readonly forbidUnknownFields = true;
 
-  @IsOptional() @IsString()
+  @IsOmittable() @IsString()
   queue?: string;
 
-  @IsOptional() @IsString()
+  @IsOmittable() @IsString()
   room?: string;
 
   /** Skips class-validator for a well-formed publish; the values are checked by toNewMessage. */

@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsOmittable } from '../../common/validators.js';
+import { IsInt, IsString, Max, Min } from 'class-validator';
 import { MAX_PREFETCH } from '../../queue/queue.service.js';
 
 export class SubscribeDto {
@@ -6,6 +7,6 @@ export class SubscribeDto {
   queue: string;
 
   /** Unacked messages this socket may hold at once; default 10. */
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_PREFETCH)
+  @IsOmittable() @IsInt() @Min(1) @Max(MAX_PREFETCH)
   prefetch?: number;
 }
