@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthService } from './auth.service.js';
+import { apiKeyOf } from './request-api-key.js';
 
 /** Guards `/api` routes: `Authorization: Bearer <key>` or `x-api-key: <key>`, checked for the route's `:ns`. */
 @Injectable()
@@ -8,8 +9,7 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; params?: Record<string, string> }>();
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    this.auth.checkApiKey(bearer ?? req.headers['x-api-key'], req.params?.ns ?? null);
+    this.auth.checkApiKey(apiKeyOf(req.headers), req.params?.ns ?? null);
     return true;
   }
 }

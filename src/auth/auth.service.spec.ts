@@ -25,6 +25,30 @@ const SECRET = 'test-secret-of-some-length';
 const sign = (claims: object, options: object = {}, secret = SECRET) => new JwtService({ secret }).sign(claims, options);
 
 describe(AuthService.name, () => {
+  describe('visibleNamespaces', () => {
+    it('shows everything when REST is open, and only a key\'s namespaces when it is not', async () => {
+      const open = await build({});
+      expect(open.visibleNamespaces(undefined, ['caps', 'events'])).toEqual(['caps', 'events']);
+      const sut = await build({ API_KEYS: 'all, caps-only=caps;clients=v-*' });
+      expect(sut.visibleNamespaces('all', ['caps', 'events'])).toEqual(['caps', 'events']);
+      expect(sut.visibleNamespaces('caps-only', ['caps', 'events'])).toEqual(['caps']);
+      expect(sut.visibleNamespaces('nope', ['caps', 'events'])).toEqual([]);
+      expect(sut.visibleNamespaces(undefined, ['caps', 'events'])).toEqual([]);
+    });
+  });
+
+  describe('authenticateSocket with clients=', () => {
+    it('refuses a client id outside the key\'s patterns (FORBIDDEN), allows anonymous and matching ids', async () => {
+      const sut = await build({ API_KEYS: 'v=caps;clients=vendor-*|acme.1' });
+      expect(sut.authenticateSocket('caps', 'v', 'vendor-9')).toEqual({ clientId: 'vendor-9' });
+      expect(sut.authenticateSocket('caps', 'v', 'acme.1')).toEqual({ clientId: 'acme.1' });
+      expect(sut.authenticateSocket('caps', 'v', null)).toEqual({ clientId: null });
+      expect(codeOf(() => sut.authenticateSocket('caps', 'v', 'acmex1'))).toBe(ErrorCode.FORBIDDEN);
+      expect(codeOf(() => sut.authenticateSocket('caps', 'v', 'driver-1'))).toBe(ErrorCode.FORBIDDEN);
+      expect(codeOf(() => sut.authenticateSocket('events', 'v', 'vendor-9'))).toBe(ErrorCode.FORBIDDEN);
+    });
+  });
+
   describe('checkApiKey', () => {
     it('lets everything through when API_KEYS is empty', async () => {
       const sut = await build({});

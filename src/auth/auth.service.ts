@@ -47,17 +47,28 @@ export class AuthService implements OnModuleInit {
     if (result === 'forbidden') throw new CourierError(ErrorCode.FORBIDDEN, `this API key may not use namespace ${ns}`);
   }
 
+  /** Which of `all` a REST caller may see (every one when REST is open); call after checkApiKey passed. */
+  visibleNamespaces<T extends string>(key: string | undefined, all: readonly T[]): T[] {
+    if (!this.restAuthRequired) return [...all];
+    const scope = key === undefined ? null : this.keys.grant(key);
+    if (!scope) return [];
+    return all.filter((ns) => scope.namespaces === null || scope.namespaces.has(ns));
+  }
+
   /**
    * Socket handshake: `token` is an API key or a JWT. A JWT's `sub` is the client id, and a different
-   * `auth.clientId` is refused. Throws UNAUTHORIZED or FORBIDDEN.
+   * `auth.clientId` is refused; a key limited to some client ids refuses the others (anonymous is fine).
+   * Throws UNAUTHORIZED or FORBIDDEN.
    */
   authenticateSocket(ns: string, token: unknown, clientId: string | null): SocketIdentity {
     if (!this.socketAuthRequired) return { clientId };
     if (typeof token !== 'string' || token.length === 0) throw new CourierError(ErrorCode.UNAUTHORIZED, 'UNAUTHORIZED');
-    if (this.keys.size > 0) {
-      const result = this.keys.check(token, ns);
-      if (result === 'ok') return { clientId };
-      if (result === 'forbidden') throw new CourierError(ErrorCode.FORBIDDEN, 'FORBIDDEN');
+    const grant = this.keys.size > 0 ? this.keys.grant(token) : null;
+    if (grant) {
+      if (grant.namespaces && !grant.namespaces.has(ns)) throw new CourierError(ErrorCode.FORBIDDEN, 'FORBIDDEN');
+      // `;clients=`: a key handed to vendors cannot be used to act as a driver, or as another vendor.
+      if (clientId !== null && grant.clients && !grant.clients.test(clientId)) throw new CourierError(ErrorCode.FORBIDDEN, 'FORBIDDEN');
+      return { clientId };
     }
     const claims = this.jwt?.verify(token);
     if (!claims) throw new CourierError(ErrorCode.UNAUTHORIZED, 'UNAUTHORIZED');

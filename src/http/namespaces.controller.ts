@@ -1,6 +1,8 @@
 import { Controller, Get, UseInterceptors, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { AuthService } from '../auth/auth.service.js';
+import { RequestApiKey } from '../auth/request-api-key.js';
 import { NAMESPACES } from '../common/namespaces.js';
 import { QueueService } from '../queue/queue.service.js';
 import { RoomService } from '../rooms/room.service.js';
@@ -20,13 +22,14 @@ export class NamespacesController {
   constructor(
     private readonly queues: QueueService,
     private readonly rooms: RoomService,
+    private readonly auth: AuthService,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every namespace with its queue and room counts and connected sockets' })
+  @ApiOperation({ summary: 'Every namespace the caller\'s key may use, with its queue and room counts and connected sockets' })
   @ApiOkResponse({ type: [NamespaceInfoDto] })
-  list(): Promise<NamespaceInfoDto[]> {
-    return Promise.all(NAMESPACES.map((name) => this.describe(name)));
+  list(@RequestApiKey() key: string | undefined): Promise<NamespaceInfoDto[]> {
+    return Promise.all(this.auth.visibleNamespaces(key, NAMESPACES).map((name) => this.describe(name)));
   }
 
   private async describe(name: string): Promise<NamespaceInfoDto> {

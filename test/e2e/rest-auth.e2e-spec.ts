@@ -37,6 +37,14 @@ describe('REST authentication and rate limits', () => {
       expect((await publish(app, 'events', { 'x-api-key': 'all-key' })).status).toBe(201);
     });
 
+    it('lists only the namespaces the key may use', async () => {
+      const scoped = await request(app.url).get('/api/namespaces').set('x-api-key', 'caps-key');
+      expect(scoped.status).toBe(200);
+      expect(scoped.body.map((n: { name: string }) => n.name)).toEqual(['caps']);
+      const all = await request(app.url).get('/api/namespaces').set('authorization', 'Bearer all-key');
+      expect(all.body.map((n: { name: string }) => n.name)).toEqual(['caps', 'events']);
+    });
+
     it('keeps /health and /metrics open', async () => {
       expect((await request(app.url).get('/health')).status).toBe(200);
       expect((await request(app.url).get('/metrics')).status).toBe(200);

@@ -58,6 +58,24 @@ describe('socket handshake', () => {
     });
   });
 
+  describe('with API_KEYS limiting client ids', () => {
+    beforeEach(async () => {
+      app = await startApp({ API_KEYS: 'vendor-key=caps;clients=vendor-*|acme, ops-key' });
+    });
+
+    it('lets a key claim only the client ids its clients= patterns match; anonymous sockets are fine', async () => {
+      for (const clientId of ['vendor-1', 'vendor-', 'acme']) {
+        const ok = await connectClient(app.url, 'caps', { token: 'vendor-key', clientId });
+        expect(await ok.request('join', { room: clientId })).toEqual({ ok: true, room: clientId });
+      }
+      for (const clientId of ['driver-1', 'acme-2', 'xvendor-1']) {
+        expect((await connectError(app.url, 'caps', { token: 'vendor-key', clientId })).message).toBe('FORBIDDEN');
+      }
+      expect((await connectClient(app.url, 'caps', { token: 'vendor-key' })).socket.connected).toBe(true);
+      expect((await connectClient(app.url, 'caps', { token: 'ops-key', clientId: 'driver-1' })).socket.connected).toBe(true);
+    });
+  });
+
   describe('CORS', () => {
     it('lets browsers connect from the same origin only when CORS_ORIGINS is empty', async () => {
       app = await startApp();
