@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DepthMonitor } from '../alarms/depth-monitor.js';
 import { Clock } from '../common/clock.js';
@@ -7,6 +7,8 @@ import { Dispatcher } from '../queue/dispatcher.js';
 import { QueueService } from '../queue/queue.service.js';
 import { QueueStats } from '../queue/queue-stats.js';
 import { RoomService } from '../rooms/room.service.js';
+import { MESSAGE_STORE } from '../store/message-store.js';
+import type { MessageStore } from '../store/message-store.js';
 
 type Labels = 'namespace' | 'queue';
 
@@ -26,8 +28,15 @@ export class MetricsService {
     dispatcher: Dispatcher,
     alarms: DepthMonitor,
     clock: Clock,
+    @Inject(MESSAGE_STORE) store: MessageStore,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'courier_' });
+    const resets = new Counter({
+      name: 'courier_store_resets_total',
+      help: 'Times this node found that the store had lost its data (a Redis restarted empty or flushed)',
+      registers: [this.registry],
+    });
+    store.onReset(async () => resets.inc());
     const snapshot = () => this.snapshot();
     const gauge = (name: string, help: string, pick: (s: QueueStats, ns: string) => number) =>
       new Gauge<Labels>({

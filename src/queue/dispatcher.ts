@@ -38,7 +38,10 @@ export class Dispatcher {
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
     private readonly clock: Clock,
     private readonly config: CourierConfig,
-  ) {}
+  ) {
+    // What this node held is gone with the store's data: free the windows so consumers get what comes next.
+    store.onReset(async () => this.forgetHeld());
+  }
 
   /** Observers of every delivery (metrics). */
   onDeliver(listener: (channel: Channel, deliveries: readonly Delivery[]) => void): void {
@@ -131,6 +134,14 @@ export class Dispatcher {
         }
       }
       if (freed) void this.dispatch(line);
+    }
+  }
+
+  /** Forgets every delivery this node holds (the store lost them) and refills the windows. */
+  forgetHeld(): void {
+    for (const line of this.lines.values()) {
+      for (const sub of line.subs) sub.held.clear();
+      void this.dispatch(line);
     }
   }
 

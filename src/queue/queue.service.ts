@@ -53,6 +53,15 @@ export class QueueService {
       if (channel.kind === 'queue') dispatcher.wake(channel);
     });
     peers.handle('consumers', ({ ns, queue }: { ns: string; queue: string }) => this.consumerCount(ns, queue));
+    store.onReset(() => this.declareSubscribed());
+  }
+
+  /** After the store lost its data: the queues this node's consumers use exist again (stats, listings). */
+  private async declareSubscribed(): Promise<void> {
+    const now = this.clock.now();
+    const channels = new Map<string, Channel>();
+    for (const subs of this.byConsumer.values()) for (const [key, sub] of subs) channels.set(key, sub.channel);
+    for (const c of channels.values()) await this.store.declare(c.ns, 'queue', c.name, now);
   }
 
   /**

@@ -72,6 +72,7 @@ export class RoomService {
     peers.handle('room-online', ({ ns, room }: { ns: string; room: string }) => this.online(ns, room));
     peers.handle('connections', ({ ns }: { ns: string }) => this.connections(ns));
     peers.handle('room-live', ({ ns, room, delivery }: { ns: string; room: string; delivery: Delivery }) => this.sendLive(ns, room, delivery));
+    store.onReset(() => this.declareMemberships());
     wakeBus.onWake((channel) => {
       if (channel.kind !== 'room') return;
       this.dispatcher.wake(channel);
@@ -331,6 +332,24 @@ export class RoomService {
     const before = (await this.store.stats(ns, 'room', room))?.deadLettered ?? 0;
     this.wakeBus.wake(await this.store.redrive(ns, 'room', room, this.clock.now()));
     return before;
+  }
+
+  /**
+   * After the store lost its data: the connected durable members' memberships (and the mailboxes of
+   * anonymous caps sockets) are stored again, so the next publish reaches them; rooms joined live exist again.
+   */
+  private async declareMemberships(): Promise<void> {
+    const now = this.clock.now();
+    for (const client of this.clients.values()) {
+      for (const sub of client.subs.values()) await this.store.join(sub.channel.ns, sub.channel.name, sub.channel.client, now);
+    }
+    for (const state of this.sockets.values()) {
+      state.mailboxHeld.clear();
+      for (const room of state.rooms) {
+        if (state.mailboxes.has(room)) await this.store.join(state.member.ns, room, room, now);
+        else if (state.member.clientId === null) await this.store.declare(state.member.ns, 'room', room, now);
+      }
+    }
   }
 
   /** Starts delivering a member's copies of `room` to its connected sockets. */

@@ -103,6 +103,13 @@ export interface MessageStore {
   list(ns: string, kind: Channel['kind']): Promise<string[]>;
   deadLetters(ns: string, kind: Channel['kind'], name: string, limit: number): Promise<DeadLetter[]>;
 
+  /**
+   * Calls `listener` each time the store finds that it lost its data while this node ran (a Redis that
+   * restarted without persistence, or was flushed): the listener declares again what this node still holds.
+   * `ping` fails until every listener has resolved. Stores that cannot lose data this way never call it.
+   */
+  onReset(listener: () => Promise<void>): void;
+
   /** Durable room membership by client id. */
   join(ns: string, room: string, client: string, now: number): Promise<void>;
   leave(ns: string, room: string, client: string): Promise<void>;

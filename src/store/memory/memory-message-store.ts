@@ -305,6 +305,9 @@ export class MemoryMessageStore implements MessageStore {
     return rooms.sort();
   }
 
+  /** A file (or memory) never loses its data while the process runs. */
+  onReset(): void {}
+
   async memberCount(ns: string, room: string): Promise<number> {
     return this.members.get(`${ns}\0${room}`)?.size ?? 0;
   }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Redis, ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { CourierError } from '../../common/courier-error.js';
@@ -63,6 +64,8 @@ const BULK_BATCH = 1000;
 /** A live store instance refreshes its heartbeat this often; it lapses after HEARTBEAT_TTL_MS (recoverAll). */
 const HEARTBEAT_EVERY_MS = 5000;
 const HEARTBEAT_TTL_MS = 15_000;
+/** How often a node checks that Redis still holds Courier's data (its epoch marker), contract §2: "within seconds". */
+const EPOCH_CHECK_EVERY_MS = 1000;
 
 type Reply = string | number | null;
 
@@ -89,6 +92,17 @@ export class RedisMessageStore implements MessageStore {
   /** This instance, recorded on what it claims: recoverAll releases only its own and dead instances' claims. */
   private readonly instance = randomUUID();
   private heartbeat: NodeJS.Timeout | null = null;
+  private epochWatch: NodeJS.Timeout | null = null;
+  /**
+   * The marker of the data this node works on: set once (NX) by the first node, kept by Redis with the data.
+   * Missing or different means Redis lost the data (restarted empty, flushed) and totals, memberships and
+   * the queue registry must be declared again.
+   */
+  private epoch = '';
+  /** Set from the moment a reset is seen until every listener has declared again what it holds. */
+  private resetting: Promise<void> | null = null;
+  private readonly resetListeners: (() => Promise<void>)[] = [];
+  private readonly logger = new Logger(RedisMessageStore.name);
 
   constructor(
     private readonly url: string,
@@ -104,14 +118,19 @@ export class RedisMessageStore implements MessageStore {
   async open(): Promise<void> {
     await connectRedis(this.redis, this.url);
     await connectRedis(this.publisher, this.url);
+    this.epoch = await this.claimEpoch();
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_EVERY_MS);
     this.heartbeat.unref();
+    this.epochWatch = setInterval(() => void this.checkEpoch(), EPOCH_CHECK_EVERY_MS);
+    this.epochWatch.unref();
   }
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.epochWatch) clearInterval(this.epochWatch);
     this.heartbeat = null;
+    this.epochWatch = null;
     if (this.redis.status === 'ready') await this.redis.del(this.nodeKey()).catch(() => undefined);
     await Promise.all([closeRedis(this.redis), closeRedis(this.publisher)]);
   }
@@ -119,6 +138,49 @@ export class RedisMessageStore implements MessageStore {
   /** A write, not a PING: a Redis that answers but refuses writes (out of memory, MISCONF, read-only replica) is not healthy. */
   async ping(): Promise<void> {
     await this.guard(() => this.redis.set(`${this.prefix}probe`, String(Date.now()), 'PX', 60_000));
+    if (this.resetting) throw new CourierError(ErrorCode.UNAVAILABLE, 'Redis lost Courier\'s data; this node is declaring again what it holds');
+  }
+
+  onReset(listener: () => Promise<void>): void {
+    this.resetListeners.push(listener);
+  }
+
+  /** The data's epoch marker: the one already there, or a new one this node sets. */
+  private async claimEpoch(): Promise<string> {
+    const key = `${this.prefix}epoch`;
+    await this.redis.set(key, randomUUID(), 'NX');
+    return (await this.redis.get(key)) ?? '';
+  }
+
+  /** Compares the marker with the one this node started on; a change starts the reset (once at a time). */
+  private async checkEpoch(): Promise<void> {
+    if (this.resetting) return;
+    let current: string | null;
+    try {
+      current = await this.redis.get(`${this.prefix}epoch`);
+    } catch {
+      return; // Redis unreachable: health already says so; the check runs again once it is back.
+    }
+    if (current === this.epoch) return;
+    this.logger.error('Redis lost Courier\'s data (restarted without persistence, or flushed): counts restart from zero; declaring again the consumers, members and memberships this node holds');
+    this.resetting = this.recover().finally(() => (this.resetting = null));
+  }
+
+  private async recover(): Promise<void> {
+    for (;;) {
+      try {
+        const epoch = await this.claimEpoch();
+        await this.beat();
+        for (const listener of this.resetListeners) await listener();
+        this.epoch = epoch;
+        this.logger.warn('declared again what this node holds after the Redis data loss');
+        return;
+      } catch (error) {
+        this.logger.error(`declaring again after the Redis data loss failed (retrying): ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, EPOCH_CHECK_EVERY_MS));
+        if (!this.epochWatch) return;
+      }
+    }
   }
 
   async declare(ns: string, kind: Channel['kind'], name: string, _now: number): Promise<void> {

@@ -405,6 +405,9 @@ export class SqliteMessageStore implements MessageStore {
     return (this.s.memberships.all(ns, client) as { room: string }[]).map((r) => r.room);
   }
 
+  /** A file (or memory) never loses its data while the process runs. */
+  onReset(): void {}
+
   async memberCount(ns: string, room: string): Promise<number> {
     return (this.s.memberCount.get(ns, room) as { n: number }).n;
   }
