@@ -49,9 +49,10 @@ export class WsValidationPipe extends ValidationPipe {
     if (typeof value === 'string' && options.bareField) value = { [options.bareField]: value };
     const accepted = options.accept?.(value);
     if (accepted) return accepted;
-    const dto: unknown = await super.transform(value, { ...metadata, type: 'body' });
-    // class-transformer drops keys named like Object.prototype members before the whitelist sees them.
+    // Looked for first: the ValidationPipe deletes `__proto__` and `constructor` from the value, and
+    // class-transformer skips the other Object.prototype names, so the whitelist never sees them.
     const hidden = options.forbidUnknownFields ? prototypeNamedKeys(value) : [];
+    const dto: unknown = await super.transform(value, { ...metadata, type: 'body' });
     if (hidden.length) {
       const details = hidden.map((field) => ({ field, errors: [`property ${field} should not exist`] }));
       throw new WsException({ code: ErrorCode.VALIDATION, message: details.map((d) => d.errors[0]).join('; '), details });

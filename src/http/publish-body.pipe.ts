@@ -1,10 +1,8 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { jsonShape, MAX_DEPTH } from '../common/json-shape.js';
-import { prototypeNamedKeys } from '../common/prototype-keys.js';
 import { MAX_BATCH, PUBLISH_FIELDS, toNewMessage } from '../queue/publish-input.js';
 import { PublishBatchDto } from './dto/publish-batch.dto.js';
 import { PublishMessageDto } from './dto/publish-message.dto.js';
-import { HttpValidationPipe } from './http-validation.pipe.js';
+import { assertShallowBody, HttpValidationPipe } from './http-validation.pipe.js';
 
 /**
  * One route takes a message or a batch: a body with `messages` is a batch, anything else a single
@@ -22,9 +20,7 @@ export class PublishBodyPipe implements PipeTransform<unknown, Promise<PublishMe
   async transform(body: unknown): Promise<PublishMessageDto | PublishBatchDto> {
     // Express leaves the body undefined when the request is not application/json.
     if (body === undefined) throw new BadRequestException(['body must be JSON, sent as Content-Type: application/json']);
-    // Before class-transformer, which walks a body recursively: as on sockets, where the event's argument
-    // list is the root, the body is level 1.
-    if (jsonShape([body]) === 'deep') throw new BadRequestException([`body is nested deeper than ${MAX_DEPTH} levels`]);
+    assertShallowBody(body);
     if (!isPlainObject(body)) {
       throw new BadRequestException(['body must be a message { payload, ... } or a batch { messages: [...] }']);
     }
@@ -35,13 +31,7 @@ export class PublishBodyPipe implements PipeTransform<unknown, Promise<PublishMe
     const isBatch = 'messages' in body;
     const valid = isBatch ? fastBatch(body) : fastMessage(body);
     if (valid) return valid;
-    const dto = (await this.validation.transform(body, { type: 'body', metatype: isBatch ? PublishBatchDto : PublishMessageDto })) as
-      | PublishMessageDto
-      | PublishBatchDto;
-    // class-transformer drops keys named like Object.prototype members before the whitelist sees them.
-    const hidden = prototypeNamedKeys(body);
-    if (hidden.length) throw new BadRequestException(hidden.map((path) => `property ${path} should not exist`));
-    return dto;
+    return (await this.validation.transform(body, { type: 'body', metatype: isBatch ? PublishBatchDto : PublishMessageDto })) as PublishMessageDto | PublishBatchDto;
   }
 }
 

@@ -24,6 +24,7 @@ export class GroupCommit {
     private readonly db: Database,
     private readonly hooks: {
       beforeCommit: () => void;
+      afterCommit: () => void;
       afterRollback: () => void;
       afterWorkFailed: () => void;
       /** What a caller is rejected with for a failed write (the adapter's own error for a full disk, say). */
@@ -78,6 +79,7 @@ export class GroupCommit {
       for (const w of waiters) w.reject(mapped);
       return;
     }
+    this.hooks.afterCommit();
     for (const w of waiters) w.resolve();
   }
 }

@@ -1,6 +1,7 @@
 import BetterSqlite3, { Database, Statement } from 'better-sqlite3';
 import { mkdirSync, statfsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { CourierError } from '../../common/courier-error.js';
 import { ErrorCode } from '../../common/error-code.js';
 import { newMessageId } from '../../common/message-id.js';
@@ -19,6 +20,7 @@ import {
   ReleaseOptions,
   SweepResult,
 } from '../stored-message.js';
+import { OutageLog } from '../outage-log.js';
 import { decodeHeaders } from '../record-decoding.js';
 import { GroupCommit } from './group-commit.js';
 import { describeOpenFailure, toStoreFailure } from './sqlite-failure.js';
@@ -78,6 +80,9 @@ export class SqliteMessageStore implements MessageStore {
   /** Set when the live counts could not be rebuilt after a failed commit (the disk failed reads too). */
   private countersStale = false;
   private probe: { at: number; done: Promise<void> } | null = null;
+  /** Commits failing (cleared by the next commit) and free space below the minimum (cleared by a check). */
+  private readonly outage = new OutageLog(new Logger('SqliteMessageStore'));
+  private readonly diskAlarm = new OutageLog(new Logger('SqliteMessageStore'));
 
   /**
    * @param minFreeBytes below this much free space under `dataDir` the store reports itself unable to take
@@ -113,12 +118,13 @@ export class SqliteMessageStore implements MessageStore {
     }
     this.tx = new GroupCommit(this.db, {
       beforeCommit: () => this.flushTotals(),
+      afterCommit: () => this.outage.recovered(),
       afterRollback: () => this.reloadCounters(),
       afterWorkFailed: () => {
         this.flushTotals();
         this.reloadCounters();
       },
-      mapError: toStoreFailure,
+      mapError: (error) => this.failure(error),
     });
     this.loadCounters();
   }
@@ -141,8 +147,11 @@ export class SqliteMessageStore implements MessageStore {
       const { bavail, bsize } = statfsSync(this.dataDir);
       const free = bavail * bsize;
       if (free < this.minFreeBytes) {
-        throw new CourierError(ErrorCode.UNAVAILABLE, `the disk under DATA_DIR is full (${free} bytes free, ${this.minFreeBytes} needed)`);
+        const cause = `the disk under DATA_DIR=${JSON.stringify(this.dataDir)} is full (${free} bytes free, ${this.minFreeBytes} needed)`;
+        this.diskAlarm.failed(cause);
+        throw new CourierError(ErrorCode.UNAVAILABLE, cause);
       }
+      this.diskAlarm.recovered();
     }
     const now = Date.now();
     if (!this.probe || now - this.probe.at >= PROBE_EVERY_MS) {
@@ -491,6 +500,13 @@ export class SqliteMessageStore implements MessageStore {
       this.s.addTotals.run(t.published, t.acked, t.redelivered, ns, Number(kind), name);
     }
     this.dirtyTotals.clear();
+  }
+
+  /** A failed write as callers see it (UNAVAILABLE for a disk that cannot take it), said once in the log. */
+  private failure(error: unknown): unknown {
+    const mapped = toStoreFailure(error);
+    if (mapped !== error) this.outage.failed(`${(error as Error).message} (${String((error as { code?: unknown }).code)}, DATA_DIR=${JSON.stringify(this.dataDir)})`);
+    return mapped;
   }
 
   private reloadCounters(): void {
