@@ -2,19 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CourierNode, ensureBuilt } from '../../test/support/redis.js';
+import type { QueueStats } from '../../src/queue/queue-stats.js';
 import { sleep } from '../../test/support/wait-for.js';
 
 /** Linux's USER_HZ, the unit of utime/stime in /proc/<pid>/stat (100 on every mainstream architecture). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-export interface QueueDepth {
-  readonly ready: number;
-  readonly inFlight: number;
-  readonly delayed: number;
-  readonly deadLettered: number;
-  readonly published: number;
-  readonly acked: number;
-}
+/** The part of the REST QueueStats the soak reads. */
+export type QueueDepth = Pick<QueueStats, 'ready' | 'inFlight' | 'delayed' | 'deadLettered' | 'published' | 'acked'>;
 
 export interface EventLoopDelay {
   readonly p99Ms: number;

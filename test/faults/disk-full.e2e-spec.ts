@@ -3,7 +3,7 @@ import { closeAllClients, connectClient, fresh, TestClient } from '../support/co
 import { ensureBuilt } from '../support/redis.js';
 import { describeLine, FaultNode } from './fault-node.js';
 import { requireRoot, SmallTmpfs } from './mounts.js';
-import { drain, healthBecomes, Ledger } from './traffic.js';
+import { expectConfirmedDelivered, expectRecovery, healthBecomes, Ledger } from './traffic.js';
 
 /** Heavy enough that a few publishes need new pages of the database (the disk is full, not the queue). */
 const PAD = 'x'.repeat(8 * 1024);
@@ -75,17 +75,10 @@ describe('storage fault: disk full (SQLite on a full tmpfs)', () => {
 
   it('answers 200 on /health within 2 s of the space being freed, and takes writes again, without a restart', async () => {
     if (filler) rmSync(filler, { force: true });
-    expect(await healthBecomes(node.url, 200, 2000)).toEqual({ afterMs: expect.any(Number), last: 200 });
-    for (let i = 0; i < 5; i++) {
-      expect((await ledger.viaRest(node.url, queue, 'after')).status).toBe(201);
-      expect(await ledger.viaSocket(producer, queue, 'after')).toMatchObject({ ok: true });
-    }
-    expect(node.running).toBe(true);
+    await expectRecovery(node, ledger, producer, queue);
   }, 30_000);
 
   it('delivers every message that was confirmed, and none that was refused', async () => {
-    const got = await drain(node.url, queue, ledger.confirmed);
-    expect(got.missing).toEqual([]);
-    expect([...ledger.refused.keys()].filter((pid) => got.seen.has(pid))).toEqual([]);
+    await expectConfirmedDelivered(node.url, ledger, queue);
   }, 30_000);
 });

@@ -3,7 +3,7 @@ import { ensureBuilt } from '../support/redis.js';
 import { describeLine, FaultNode } from './fault-node.js';
 import { requireRoot } from './mounts.js';
 import { SwitchableFs } from './switchable-fs.js';
-import { drain, healthBecomes, Ledger } from './traffic.js';
+import { expectConfirmedDelivered, expectRecovery, healthBecomes, Ledger } from './traffic.js';
 
 /**
  * Storage fault "read-only file system" (issue 11): the file system under DATA_DIR turns read-only while
@@ -63,17 +63,10 @@ describe('storage fault: DATA_DIR turns read-only under a running server', () =>
 
   it('answers 200 on /health within 2 s of the file system being writable again, and takes writes, without a restart', async () => {
     disk!.writable();
-    expect(await healthBecomes(node.url, 200, 2000)).toEqual({ afterMs: expect.any(Number), last: 200 });
-    for (let i = 0; i < 5; i++) {
-      expect((await ledger.viaRest(node.url, queue, 'after')).status).toBe(201);
-      expect(await ledger.viaSocket(producer, queue, 'after')).toMatchObject({ ok: true });
-    }
-    expect(node.running).toBe(true);
+    await expectRecovery(node, ledger, producer, queue);
   }, 30_000);
 
   it('delivers every message that was confirmed, and none that was refused', async () => {
-    const got = await drain(node.url, queue, ledger.confirmed);
-    expect(got.missing).toEqual([]);
-    expect([...ledger.refused.keys()].filter((pid) => got.seen.has(pid))).toEqual([]);
+    await expectConfirmedDelivered(node.url, ledger, queue);
   }, 30_000);
 });

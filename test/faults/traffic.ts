@@ -179,3 +179,23 @@ export function metricValue(text: string, name: string): number | null {
   }
   return found ? sum : null;
 }
+
+/**
+ * The last two steps of every disk-fault scenario: once the fault is gone, /health is 200 again within 2 s
+ * and writes are taken over both edges without a restart; then every confirmed message is delivered and
+ * no refused one ever is.
+ */
+export async function expectRecovery(node: { url: string; running: boolean }, ledger: Ledger, producer: TestClient, queue: string): Promise<void> {
+  expect(await healthBecomes(node.url, 200, 2000)).toEqual({ afterMs: expect.any(Number), last: 200 });
+  for (let i = 0; i < 5; i++) {
+    expect((await ledger.viaRest(node.url, queue, 'after')).status).toBe(201);
+    expect(await ledger.viaSocket(producer, queue, 'after')).toMatchObject({ ok: true });
+  }
+  expect(node.running).toBe(true);
+}
+
+export async function expectConfirmedDelivered(url: string, ledger: Ledger, queue: string): Promise<void> {
+  const got = await drain(url, queue, ledger.confirmed);
+  expect(got.missing).toEqual([]);
+  expect([...ledger.refused.keys()].filter((pid) => got.seen.has(pid))).toEqual([]);
+}
