@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AlarmsModule } from './alarms/alarms.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ClusterModule } from './cluster/cluster.module.js';
 import { CommonModule } from './common/common.module.js';
 import { CourierConfigModule } from './config/config.module.js';
 import { EnvSchema } from './config/env.schema.js';
@@ -24,6 +25,7 @@ export class AppModule {
         LoggingModule,
         CommonModule,
         StoreModule,
+        ClusterModule,
         QueueModule,
         RoomsModule,
         AuthModule,

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
 import { closeRedis, connectRedis, createRedisClient } from '../store/redis/redis-connection.js';
-import { Peers } from './peers.js';
+import { Peers } from '../delivery/peers.js';
 
 /** A node refreshes its liveness this often; without a refresh for ALIVE_TTL_MS it no longer counts. */
 const HEARTBEAT_MS = 1000;

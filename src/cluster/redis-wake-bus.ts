@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Redis } from 'ioredis';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
-import { WakeBus } from '../queue/wake-bus.js';
+import { WakeBus } from '../delivery/wake-bus.js';
 import { closeRedis, connectRedis, createRedisClient } from '../store/redis/redis-connection.js';
 import { Channel } from '../store/stored-message.js';
 

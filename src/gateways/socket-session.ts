@@ -1,5 +1,5 @@
 import { Socket } from 'socket.io';
-import { Consumer } from '../queue/consumer.js';
+import { Consumer } from '../delivery/consumer.js';
 import { Delivery } from '../store/stored-message.js';
 
 /** Delivered ids remembered per socket for CAPS store resolution; the oldest are forgotten first. */

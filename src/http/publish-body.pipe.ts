@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { MAX_BATCH, PUBLISH_FIELDS, toNewMessage } from '../queue/publish-input.js';
+import { MAX_BATCH, PUBLISH_FIELDS, toNewMessage } from '../delivery/publish-input.js';
 import { PublishBatchDto } from './dto/publish-batch.dto.js';
 import { PublishMessageDto } from './dto/publish-message.dto.js';
 import { assertShallowBody, HttpValidationPipe } from './http-validation.pipe.js';

@@ -58,12 +58,4 @@ describe(StoreFailureInterceptor.name, () => {
     const sut = await build(store);
     expect(await failureOf(sut, new TypeError('The database connection is not open'))).toMatchObject({ code: ErrorCode.UNAVAILABLE });
   });
-
-  it('makes an error whose code says the store cannot be reached or written UNAVAILABLE', async () => {
-    const sut = await build(new MemoryMessageStore());
-    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', 'SQLITE_BUSY', 'ECONNREFUSED']) {
-      expect(await failureOf(sut, Object.assign(new Error('store failed'), { code }))).toMatchObject({ code: ErrorCode.UNAVAILABLE });
-    }
-    expect(await failureOf(sut, Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }))).not.toBeInstanceOf(CourierError);
-  });
 });

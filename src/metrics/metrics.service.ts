@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DepthMonitor } from '../alarms/depth-monitor.js';
 import { Clock } from '../common/clock.js';
 import { NAMESPACES } from '../common/namespaces.js';
-import { Dispatcher } from '../queue/dispatcher.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
 import { QueueService } from '../queue/queue.service.js';
 import { QueueStats } from '../queue/queue-stats.js';
 import { RoomService } from '../rooms/room.service.js';

@@ -12,12 +12,12 @@ import { MESSAGE_STORE } from '../store/message-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { SqliteMessageStore } from '../store/sqlite/sqlite-message-store.js';
 import { Delivery } from '../store/stored-message.js';
-import { Consumer } from './consumer.js';
-import { Dispatcher } from './dispatcher.js';
+import { Consumer } from '../delivery/consumer.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
 import { QueueService } from './queue.service.js';
 import { QueueStats } from './queue-stats.js';
-import { RedeliveryScheduler } from './redelivery.scheduler.js';
-import { WakeBus } from './wake-bus.js';
+import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
+import { WakeBus } from '../delivery/wake-bus.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 
 const NS = 'events';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { Peers } from '../cluster/peers.js';
+import { Peers } from '../delivery/peers.js';
 import { Clock } from '../common/clock.js';
 import { CourierError } from '../common/courier-error.js';
 import { assertName } from '../common/names.js';
@@ -7,13 +7,13 @@ import { CourierConfig } from '../config/courier-config.js';
 import { MESSAGE_STORE } from '../store/message-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { Channel, DeadLetter, NewMessage, PublishResult } from '../store/stored-message.js';
-import { Consumer } from './consumer.js';
-import { channelKey, Dispatcher } from './dispatcher.js';
-import { MAX_BATCH, PublishInput, toNewMessage } from './publish-input.js';
+import { Consumer } from '../delivery/consumer.js';
+import { channelKey, Dispatcher } from '../delivery/dispatcher.js';
+import { MAX_BATCH, PublishInput, toNewMessage } from '../delivery/publish-input.js';
 import { QueueStats, toQueueStats } from './queue-stats.js';
-import { RedeliveryScheduler } from './redelivery.scheduler.js';
-import { Subscription } from './subscription.js';
-import { WakeBus } from './wake-bus.js';
+import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
+import { Subscription } from '../delivery/subscription.js';
+import { WakeBus } from '../delivery/wake-bus.js';
 
 export const DEFAULT_PREFETCH = 10;
 export const MAX_PREFETCH = 1000;

@@ -1,16 +1,16 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { Peers } from '../cluster/peers.js';
+import { Peers } from '../delivery/peers.js';
 import { Clock } from '../common/clock.js';
 import { CourierError } from '../common/courier-error.js';
 import { assertName } from '../common/names.js';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
-import { Consumer } from '../queue/consumer.js';
-import { Dispatcher } from '../queue/dispatcher.js';
-import { PublishInput, toNewMessage } from '../queue/publish-input.js';
-import { RedeliveryScheduler } from '../queue/redelivery.scheduler.js';
-import { Subscription } from '../queue/subscription.js';
-import { WakeBus } from '../queue/wake-bus.js';
+import { Consumer } from '../delivery/consumer.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
+import { PublishInput, toNewMessage } from '../delivery/publish-input.js';
+import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
+import { Subscription } from '../delivery/subscription.js';
+import { WakeBus } from '../delivery/wake-bus.js';
 import { MESSAGE_STORE } from '../store/message-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { Channel, DeadLetter, Delivery } from '../store/stored-message.js';
@@ -208,7 +208,7 @@ export class RoomService {
     if ([...(client?.subs.values() ?? [])].some((sub) => sub.held.has(id))) return true;
     // In a cluster another node may have claimed the copy and sent it to every socket of this client id;
     // the store then decides: its ack settles only a pending copy of this client, else NOT_FOUND.
-    return this.config.store === 'redis';
+    return this.store.shared;
   }
 
   /** Settles room copies this socket holds among `ids`; returns the ids settled. */

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { QueueModule } from '../queue/queue.module.js';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { RoomService } from './room.service.js';
 
-@Module({ imports: [QueueModule], providers: [RoomService], exports: [RoomService] })
+@Module({ imports: [DeliveryModule], providers: [RoomService], exports: [RoomService] })
 export class RoomsModule {}

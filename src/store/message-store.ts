@@ -1,4 +1,4 @@
-import type { DeadLetterReason } from '../queue/message-state.js';
+import type { DeadLetterReason } from './message-state.js';
 import {
   Channel,
   ChannelStats,
@@ -34,6 +34,12 @@ export const DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
  *   await store.ack('events', deliveries.map(refOf), 'node1/sock1', now);
  */
 export interface MessageStore {
+  /**
+   * True when several nodes use this store at once (Redis): a delivery may be held by another node, and at
+   * start-up in-flight messages are not this node's to recover. False for a store only this process opens.
+   */
+  readonly shared: boolean;
+
   /** Creates what is missing (schema, files); safe to call on existing data. */
   open(): Promise<void>;
   close(): Promise<void>;

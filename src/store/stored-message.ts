@@ -1,4 +1,4 @@
-import { DeadLetterReason, MessageState } from '../queue/message-state.js';
+import { DeadLetterReason } from './message-state.js';
 
 /**
  * Where stored messages wait. A queue is `{ kind: 'queue', client: '' }`; a durable room member's copies
@@ -95,9 +95,4 @@ export interface SweepResult {
   readonly expired: number;
   /** Earliest future time something becomes due, or null. */
   readonly nextDueAt: number | null;
-}
-
-export interface PendingCopy {
-  readonly channel: Channel;
-  readonly state: MessageState;
 }

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, ValidateNested } from 'class-validator';
-import { MAX_BATCH } from '../../queue/publish-input.js';
+import { MAX_BATCH } from '../../delivery/publish-input.js';
 import { isValidPublish, PublishMessageDto } from './publish-message.dto.js';
 
 /** `publishBatch`: up to 1000 messages to one queue, all stored or none. Unknown fields answer VALIDATION. */

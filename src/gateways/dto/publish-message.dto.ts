@@ -1,6 +1,6 @@
 import { IsOmittable } from '../../common/validators.js';
 import { Allow, IsInt, IsObject, IsString, Length, Max, Min } from 'class-validator';
-import { isValidPublishInput, MAX_DELAY_MS, MAX_KEY_LENGTH, PUBLISH_FIELDS } from '../../queue/publish-input.js';
+import { isValidPublishInput, MAX_DELAY_MS, MAX_KEY_LENGTH, PUBLISH_FIELDS } from '../../delivery/publish-input.js';
 
 /** One message of `publish` / `publishBatch` (contract §3, publishing options). */
 export class PublishMessageDto {

@@ -1,6 +1,6 @@
 import { IsOmittable } from '../../common/validators.js';
 import { IsString } from 'class-validator';
-import { PublishInput } from '../../queue/publish-input.js';
+import { PublishInput } from '../../delivery/publish-input.js';
 import { isValidPublish, PublishMessageDto } from './publish-message.dto.js';
 
 /** `publish`: to exactly one of `queue` or `room`. Unknown fields answer VALIDATION. */

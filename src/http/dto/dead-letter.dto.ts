@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { DeadLetterReason } from '../../queue/message-state.js';
+import type { DeadLetterReason } from '../../store/message-state.js';
 import { DeadLetter } from '../../store/stored-message.js';
 
 /** A dead-lettered queue message. */

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
-import { MAX_BATCH } from '../../queue/publish-input.js';
+import { MAX_BATCH } from '../../delivery/publish-input.js';
 import { PublishMessageDto } from './publish-message.dto.js';
 
 /** Up to 1000 messages to one queue, stored all or none. */

@@ -1,5 +1,5 @@
 import { newMessageId } from '../../common/message-id.js';
-import { DeadLetterReason, MessageState } from '../../queue/message-state.js';
+import { DeadLetterReason, MessageState } from '../message-state.js';
 import { DEDUP_WINDOW_MS, MessageStore } from '../message-store.js';
 import {
   Channel,
@@ -58,6 +58,7 @@ const byPriorityThenSeq = (a: Entry, b: Entry): boolean =>
 
 /** Keeps everything in this process: the same semantics as the durable stores, nothing survives a restart. */
 export class MemoryMessageStore implements MessageStore {
+  readonly shared = false;
   private seq = 0;
   private readonly records = new Map<string, Rec>();
   private readonly ready = new Map<string, MinHeap<Entry>>();

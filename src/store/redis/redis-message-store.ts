@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { CourierError } from '../../common/courier-error.js';
 import { ErrorCode } from '../../common/error-code.js';
 import { newMessageId } from '../../common/message-id.js';
-import { DeadLetterReason } from '../../queue/message-state.js';
+import { DeadLetterReason } from '../message-state.js';
 import { DEDUP_WINDOW_MS, MessageStore } from '../message-store.js';
 import {
   Channel,
@@ -82,6 +82,7 @@ type Reply = string | number | null;
  *   await store.open();
  */
 export class RedisMessageStore implements MessageStore {
+  readonly shared = true;
   private readonly redis: Redis;
   /**
    * Publishes go over a connection of their own: on one connection a producer's batches queue ahead of the

@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { CourierError } from '../../common/courier-error.js';
 import { ErrorCode } from '../../common/error-code.js';
 import { newMessageId } from '../../common/message-id.js';
-import { DeadLetterReason, MessageState } from '../../queue/message-state.js';
+import { DeadLetterReason, MessageState } from '../message-state.js';
 import { DEDUP_WINDOW_MS, MessageStore } from '../message-store.js';
 import {
   Channel,
@@ -72,6 +72,7 @@ const ROW_COLUMNS = 'seq, ns, kind, channel, client, id, state, priority, payloa
  * since-creation totals are written to `channels` in the same transaction as the change they count.
  */
 export class SqliteMessageStore implements MessageStore {
+  readonly shared = false;
   private db: Database;
   private tx: GroupCommit;
   private s: ReturnType<SqliteMessageStore['prepare']>;
@@ -553,10 +554,6 @@ export class SqliteMessageStore implements MessageStore {
          WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_ready
                        WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0 ORDER BY priority DESC, seq LIMIT ?)
          RETURNING ${ROW_COLUMNS}`,
-      ),
-      nextReady: st(
-        `SELECT ${ROW_COLUMNS} FROM messages INDEXED BY messages_ready
-         WHERE ns = ? AND kind = ? AND channel = ? AND client = ? AND state = 0 ORDER BY priority DESC, seq LIMIT ?`,
       ),
       peekReady: st(
         `SELECT ${ROW_COLUMNS} FROM messages INDEXED BY messages_ready

@@ -11,18 +11,3 @@ export type MessageState = 'ready' | 'delayed' | 'inFlight' | 'deadLettered';
 
 /** `unreadable`: the stored record could not be decoded (a damaged row); it is set aside alone. */
 export type DeadLetterReason = 'max-attempts' | 'rejected' | 'expired' | 'unreadable';
-
-export const TRANSITIONS: Readonly<Record<string, readonly [MessageState | 'new', MessageState | 'acked']>> = {
-  enqueue: ['new', 'ready'],
-  enqueueDelayed: ['new', 'delayed'],
-  promoteDue: ['delayed', 'ready'],
-  claimNext: ['ready', 'inFlight'],
-  ack: ['inFlight', 'acked'],
-  ackMailbox: ['ready', 'acked'],
-  release: ['inFlight', 'ready'],
-  releaseDelayed: ['inFlight', 'delayed'],
-  deadLetter: ['inFlight', 'deadLettered'],
-  expire: ['ready', 'deadLettered'],
-  redrive: ['deadLettered', 'ready'],
-  purge: ['ready', 'acked'],
-};

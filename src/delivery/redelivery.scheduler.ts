@@ -39,7 +39,7 @@ export class RedeliveryScheduler implements OnApplicationBootstrap, OnApplicatio
    * to their ack deadlines, since other nodes may still hold them.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const recoverAll = this.config.store !== 'redis';
+    const recoverAll = !this.store.shared;
     let result;
     do {
       result = await this.store.sweep(this.clock.now(), this.config.maxAttempts, recoverAll);

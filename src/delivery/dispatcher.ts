@@ -70,10 +70,6 @@ export class Dispatcher {
     return this.lines.get(channelKey(channel))?.subs ?? [];
   }
 
-  has(channel: Channel): boolean {
-    return (this.lines.get(channelKey(channel))?.subs.length ?? 0) > 0;
-  }
-
   wake(channel: Channel): void {
     const line = this.lines.get(channelKey(channel));
     // Most wakes (a publish while every window is full) have nothing to claim into: skip the round.
