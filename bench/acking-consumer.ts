@@ -1,4 +1,4 @@
-import { Consumer } from '../src/queue/consumer.js';
+import { Consumer } from '../src/delivery/consumer.js';
 import { QueueService } from '../src/queue/queue.service.js';
 import { Delivery } from '../src/store/stored-message.js';
 
