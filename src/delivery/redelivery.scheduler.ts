@@ -30,7 +30,7 @@ export class RedeliveryScheduler implements OnApplicationBootstrap, OnApplicatio
     private readonly config: CourierConfig,
   ) {
     // Every claim sets a deadline; make sure a sweep runs right after it.
-    dispatcher.onDeliver(() => this.dueAt(this.clock.now() + this.config.ackTimeoutMs));
+    dispatcher.onDeliver(() => this.dueAt(dispatcher.deadline(this.clock.now())));
   }
 
   /**

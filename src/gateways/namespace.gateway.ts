@@ -17,6 +17,7 @@ import { ALARMS_ROOM, isValidName, NAME_RULE } from '../common/names.js';
 import { NodeId } from '../common/node-id.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { CourierConfig } from '../config/courier-config.js';
+import { socketConsumerId } from '../delivery/consumer.js';
 import { DEFAULT_PREFETCH, QueueService } from '../queue/queue.service.js';
 import { RoomService } from '../rooms/room.service.js';
 import { AnonymousJoin, SocketMember } from '../rooms/socket-member.js';
@@ -95,7 +96,7 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
 
   handleConnection(socket: Socket): void {
     const clientId = (socket.data.clientId as string | null | undefined) ?? null;
-    const session: SocketSession = new SocketSession(socket, clientId, `${this.nodeId.value}/${socket.id}`, (d) => this.sendTo(session, d));
+    const session: SocketSession = new SocketSession(socket, clientId, socketConsumerId(this.nodeId.value, socket.id), (d) => this.sendTo(session, d));
     this.sessions.set(socket.id, session);
     socket.use((packet, next) => this.screen(socket.id, packet, next));
     socket.onAny((event: string, ...args: unknown[]) => this.answerUnknown(event, args));

@@ -1,3 +1,4 @@
+import { DELIVERY_PROVIDERS } from '../delivery/delivery.module.js';
 import { Test, TestingModule } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,6 @@ import type { MessageStore } from '../store/message-store.js';
 import { SqliteMessageStore } from '../store/sqlite/sqlite-message-store.js';
 import { Delivery } from '../store/stored-message.js';
 import { Consumer } from '../delivery/consumer.js';
-import { Dispatcher } from '../delivery/dispatcher.js';
 import { QueueService } from './queue.service.js';
 import { QueueStats } from './queue-stats.js';
 import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
@@ -52,9 +52,8 @@ async function buildEngine(store: MessageStore, clock: FakeClock): Promise<Testi
   const moduleRef = await Test.createTestingModule({
     providers: [
       QueueService,
-      Dispatcher,
+      ...DELIVERY_PROVIDERS,
       WakeBus,
-      RedeliveryScheduler,
       NodeId,
       { provide: Clock, useValue: clock },
       { provide: CourierConfig, useValue: CourierConfig.with({ ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), MAX_ATTEMPTS: String(MAX_ATTEMPTS) }) },

@@ -3,12 +3,13 @@ import { Peers } from '../delivery/peers.js';
 import { Clock } from '../common/clock.js';
 import { CourierError } from '../common/courier-error.js';
 import { assertName } from '../common/names.js';
-import { CourierConfig } from '../config/courier-config.js';
 import { MESSAGE_STORE } from '../store/message-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { Channel, DeadLetter, NewMessage, PublishResult } from '../store/stored-message.js';
 import { Consumer } from '../delivery/consumer.js';
+import { DeadLetters } from '../delivery/dead-letters.js';
 import { channelKey, Dispatcher } from '../delivery/dispatcher.js';
+import { Leases } from '../delivery/leases.js';
 import { MAX_BATCH, PublishInput, toNewMessage } from '../delivery/publish-input.js';
 import { QueueStats, toQueueStats } from './queue-stats.js';
 import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
@@ -42,10 +43,11 @@ export class QueueService {
   constructor(
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
     private readonly dispatcher: Dispatcher,
+    private readonly leases: Leases,
+    private readonly deadLettered: DeadLetters,
     private readonly wakeBus: WakeBus,
     private readonly scheduler: RedeliveryScheduler,
     private readonly clock: Clock,
-    private readonly config: CourierConfig,
     // Counts consumers on every node of a cluster; this node alone when not provided (unit tests).
     @Optional() private readonly peers: Peers = new Peers(),
   ) {
@@ -133,12 +135,7 @@ export class QueueService {
     subs.delete(channelKey(channel));
     if (subs.size === 0) this.byConsumer.delete(consumerId);
     this.dispatcher.remove(sub);
-    const refs = [...sub.held.keys()].map((id) => ({ id, client: '' }));
-    if (refs.length) {
-      const now = this.clock.now();
-      await this.store.release(ns, refs, consumerId, { now, availableAt: now, maxAttempts: this.config.maxAttempts });
-      this.wakeBus.wake([channel]);
-    }
+    await this.leases.releaseHeld(sub);
   }
 
   /** The consumer went away (socket closed): everything it held is released. */
@@ -146,9 +143,7 @@ export class QueueService {
     const subs = this.byConsumer.get(consumerId);
     this.byConsumer.delete(consumerId);
     for (const sub of subs?.values() ?? []) this.dispatcher.remove(sub);
-    const now = this.clock.now();
-    const woken = await this.store.releaseHolder(consumerId, { now, availableAt: now, maxAttempts: this.config.maxAttempts });
-    this.wakeBus.wake(woken);
+    await this.leases.releaseHolder(consumerId);
   }
 
   /** Which of `ids` this consumer holds on a queue of `ns` (checked before settling anything). */
@@ -178,16 +173,7 @@ export class QueueService {
   /** Requeues (optionally after `delayMs`) or dead-letters one held message. False when not held. */
   async nack(ns: string, consumerId: string, id: string, requeue: boolean, delayMs: number): Promise<boolean> {
     const sub = this.subscriptionHolding(ns, consumerId, id);
-    if (!sub) return false;
-    const now = this.clock.now();
-    const refs = [{ id, client: '' }];
-    const done = requeue
-      ? await this.store.release(ns, refs, consumerId, { now, availableAt: now + delayMs, maxAttempts: this.config.maxAttempts })
-      : await this.store.deadLetter(ns, refs, consumerId, now, 'rejected');
-    this.dispatcher.settled(sub, [id]);
-    if (done.length && requeue) this.wakeBus.wake([sub.channel]);
-    if (delayMs > 0) this.scheduler.dueAt(now + delayMs);
-    return done.length > 0;
+    return sub ? this.leases.nack(sub, { id, client: '' }, requeue, delayMs) : false;
   }
 
   /** getAll: what this consumer holds is delivered again (attempt + 1, new deadline), then its window refills. */
@@ -221,16 +207,12 @@ export class QueueService {
     return stored.flatMap((s, i) => (s ? [toQueueStats(s, consumers[i], now)] : []));
   }
 
-  async deadLetters(ns: string, queue: string, limit: number): Promise<DeadLetter[]> {
-    return this.store.deadLetters(ns, 'queue', assertName('queue', queue), limit);
+  deadLetters(ns: string, queue: string, limit: number): Promise<DeadLetter[]> {
+    return this.deadLettered.list(ns, 'queue', queue, limit);
   }
 
-  async redrive(ns: string, queue: string): Promise<number> {
-    assertName('queue', queue);
-    const before = (await this.store.stats(ns, 'queue', queue))?.deadLettered ?? 0;
-    const woken = await this.store.redrive(ns, 'queue', queue, this.clock.now());
-    this.wakeBus.wake(woken);
-    return before;
+  redrive(ns: string, queue: string): Promise<number> {
+    return this.deadLettered.redrive(ns, 'queue', queue);
   }
 
   async purge(ns: string, queue: string): Promise<number> {

@@ -1,9 +1,9 @@
+import { DELIVERY_PROVIDERS } from '../delivery/delivery.module.js';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Clock } from '../common/clock.js';
 import { ErrorCode } from '../common/error-code.js';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
-import { Dispatcher } from '../delivery/dispatcher.js';
 import { QueueService } from '../queue/queue.service.js';
 import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
 import { WakeBus } from '../delivery/wake-bus.js';
@@ -68,9 +68,8 @@ describe(RoomService.name, () => {
       providers: [
         RoomService,
         QueueService,
-        Dispatcher,
+        ...DELIVERY_PROVIDERS,
         WakeBus,
-        RedeliveryScheduler,
         NodeId,
         { provide: Clock, useValue: clock },
         { provide: CourierConfig, useValue: CourierConfig.with({ ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), MAX_ATTEMPTS: String(MAX_ATTEMPTS) }) },

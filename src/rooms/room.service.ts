@@ -5,8 +5,10 @@ import { CourierError } from '../common/courier-error.js';
 import { assertName } from '../common/names.js';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
-import { Consumer } from '../delivery/consumer.js';
+import { clientConsumerId, Consumer } from '../delivery/consumer.js';
+import { DeadLetters } from '../delivery/dead-letters.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
+import { Leases } from '../delivery/leases.js';
 import { PublishInput, toNewMessage } from '../delivery/publish-input.js';
 import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
 import { Subscription } from '../delivery/subscription.js';
@@ -61,6 +63,8 @@ export class RoomService {
   constructor(
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
     private readonly dispatcher: Dispatcher,
+    private readonly leases: Leases,
+    private readonly deadLettered: DeadLetters,
     private readonly wakeBus: WakeBus,
     private readonly scheduler: RedeliveryScheduler,
     private readonly clock: Clock,
@@ -90,7 +94,7 @@ export class RoomService {
     const key = clientKey(member.ns, member.clientId);
     let client = this.clients.get(key);
     if (!client) {
-      const id = `c|${this.nodeId.value}|${member.ns}|${member.clientId}`;
+      const id = clientConsumerId(this.nodeId.value, member.ns, member.clientId);
       const sockets = new Set<SocketState>();
       const consumer: Consumer = { id, deliver: (d) => sockets.values().next().value?.member.sendToClient(d) };
       client = { consumer, sockets, subs: new Map() };
@@ -115,9 +119,7 @@ export class RoomService {
     if (client.sockets.size > 0) return;
     this.clients.delete(key);
     for (const sub of client.subs.values()) this.dispatcher.remove(sub);
-    const now = this.clock.now();
-    const woken = await this.store.releaseHolder(client.consumer.id, { now, availableAt: now, maxAttempts: this.config.maxAttempts });
-    this.wakeBus.wake(woken);
+    await this.leases.releaseHolder(client.consumer.id);
   }
 
   /** Joins a room: durable for a client id; for anonymous sockets as `mode` says. */
@@ -258,16 +260,8 @@ export class RoomService {
     const clientId = state.member.clientId;
     const client = clientId === null ? undefined : this.clients.get(clientKey(ns, clientId));
     const sub = [...(client?.subs.values() ?? [])].find((s) => s.held.has(id));
-    if (!client || !sub || clientId === null) return false;
-    const now = this.clock.now();
-    const refs = [{ id, client: clientId }];
-    const done = requeue
-      ? await this.store.release(ns, refs, client.consumer.id, { now, availableAt: now + delayMs, maxAttempts: this.config.maxAttempts })
-      : await this.store.deadLetter(ns, refs, client.consumer.id, now, 'rejected');
-    this.dispatcher.settled(sub, [id]);
-    if (done.length && requeue) this.wakeBus.wake([sub.channel]);
-    if (delayMs > 0) this.scheduler.dueAt(now + delayMs);
-    return done.length > 0;
+    if (!sub || clientId === null) return false;
+    return this.leases.nack(sub, { id, client: clientId }, requeue, delayMs);
   }
 
   /**
@@ -323,15 +317,12 @@ export class RoomService {
     return n;
   }
 
-  async deadLetters(ns: string, room: string, limit: number): Promise<DeadLetter[]> {
-    return this.store.deadLetters(ns, 'room', assertName('room', room), limit);
+  deadLetters(ns: string, room: string, limit: number): Promise<DeadLetter[]> {
+    return this.deadLettered.list(ns, 'room', room, limit);
   }
 
-  async redrive(ns: string, room: string): Promise<number> {
-    assertName('room', room);
-    const before = (await this.store.stats(ns, 'room', room))?.deadLettered ?? 0;
-    this.wakeBus.wake(await this.store.redrive(ns, 'room', room, this.clock.now()));
-    return before;
+  redrive(ns: string, room: string): Promise<number> {
+    return this.deadLettered.redrive(ns, 'room', room);
   }
 
   /**
