@@ -3,10 +3,7 @@ import { toMessageEnvelope } from './message-envelope.js';
 import { CapsEnvelope, CapsEvent, isCapsEvent, MessageEnvelope } from './socket-events.js';
 
 /** An outgoing delivery: the event name it is emitted under and its body. */
-export interface Outgoing {
-  event: string;
-  body: MessageEnvelope;
-}
+export type Outgoing = { event: 'message'; body: MessageEnvelope } | { event: CapsEvent; body: CapsEnvelope };
 
 /**
  * How a `caps` delivery looks on the wire (contract §3, lab compatibility). A message that came from a

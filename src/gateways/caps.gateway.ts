@@ -1,12 +1,13 @@
 import { ConnectedSocket, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { Socket } from 'socket.io';
 import { Delivery } from '../store/stored-message.js';
 import { Outgoing, toCapsOutgoing } from './caps-envelope.js';
 import { readCapsOrder } from './caps-order.js';
 import { CapsJoinDto } from './dto/caps-join.dto.js';
 import { GetAllDto } from './dto/get-all.dto.js';
 import { NamespaceGateway } from './namespace.gateway.js';
+import { RedeliverFilter } from '../sessions/session.service.js';
 import { CapsEvent, PICKUP_QUEUE } from './socket-events.js';
+import type { CourierSocket } from './socket-events.js';
 import { SocketSession } from './socket-session.js';
 import { WsPayload } from './ws-payload.decorator.js';
 import { ok, WsReply } from './ws-reply.js';
@@ -24,7 +25,7 @@ export class CapsGateway extends NamespaceGateway {
 
   /** A vendor's order: queued on `pickup`, so exactly one driver gets it. */
   @SubscribeMessage('pickup')
-  async pickup(@ConnectedSocket() socket: Socket, @WsPayload() body: unknown): Promise<WsReply<{ id: string }>> {
+  async pickup(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: unknown): Promise<WsReply<{ id: string }>> {
     const session = this.session(socket);
     const { order, store } = readCapsOrder(body, (id) => session.storeOf(id));
     // The store travels in the headers: a lab order may not name it (the lab puts it in `clientId`).
@@ -33,23 +34,23 @@ export class CapsGateway extends NamespaceGateway {
   }
 
   @SubscribeMessage('in-transit')
-  inTransit(@ConnectedSocket() socket: Socket, @WsPayload() body: unknown): Promise<WsReply<{ id: string; recipients: number }>> {
+  inTransit(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: unknown): Promise<WsReply<{ id: string; recipients: number }>> {
     return this.forward(socket, 'in-transit', body);
   }
 
   @SubscribeMessage('delivered')
-  delivered(@ConnectedSocket() socket: Socket, @WsPayload() body: unknown): Promise<WsReply<{ id: string; recipients: number }>> {
+  delivered(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: unknown): Promise<WsReply<{ id: string; recipients: number }>> {
     return this.forward(socket, 'delivered', body);
   }
 
   @SubscribeMessage('join')
-  override join(@ConnectedSocket() socket: Socket, @WsPayload() body: CapsJoinDto): Promise<WsReply<{ room: string }>> {
+  override join(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: CapsJoinDto): Promise<WsReply<{ room: string }>> {
     return this.enter(socket, body.roomName());
   }
 
   /** Lab drivers never subscribe: asking for pending pickups makes them consumers of the queue. */
   @SubscribeMessage('getAll')
-  override async getAll(@ConnectedSocket() socket: Socket, @WsPayload() body: GetAllDto): Promise<WsReply<{ count: number }>> {
+  override async getAll(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: GetAllDto): Promise<WsReply<{ count: number }>> {
     const { consumer } = this.session(socket);
     if (body.event === PICKUP_QUEUE && !this.queues.isSubscribed(this.ns, PICKUP_QUEUE, consumer.id)) {
       await this.queues.subscribe(this.ns, PICKUP_QUEUE, consumer);
@@ -57,9 +58,10 @@ export class CapsGateway extends NamespaceGateway {
     return super.getAll(socket, body);
   }
 
-  protected override queuesFor(event: string | undefined): string[] | undefined {
-    if (event === undefined) return undefined;
-    return event === PICKUP_QUEUE ? [PICKUP_QUEUE] : [];
+  /** `getAll { event: 'pickup' }` also sends again the pickups this driver holds. */
+  protected override redeliverFilter(event: string | undefined): RedeliverFilter {
+    const filter = super.redeliverFilter(event);
+    return event === PICKUP_QUEUE ? { ...filter, queues: [PICKUP_QUEUE] } : filter;
   }
 
   protected override present(d: Delivery, recipient: string | null): Outgoing {
@@ -74,12 +76,12 @@ export class CapsGateway extends NamespaceGateway {
   }
 
   /** `in-transit` / `delivered`: published to the store's room; echoing a delivery this socket holds acks it. */
-  private async forward(socket: Socket, event: CapsEvent, body: unknown): Promise<WsReply<{ id: string; recipients: number }>> {
+  private async forward(socket: CourierSocket, event: CapsEvent, body: unknown): Promise<WsReply<{ id: string; recipients: number }>> {
     const session = this.session(socket);
     await session.ready;
     const { order, store, deliveryId } = readCapsOrder(body, (id) => session.storeOf(id));
     const { id, recipients } = await this.rooms.publish(this.ns, store, { payload: order, headers: { event } });
-    if (deliveryId !== null) await this.settle(session, [deliveryId]);
+    if (deliveryId !== null) await this.sessions.ack(session, [deliveryId]);
     return ok({ id, recipients });
   }
 }

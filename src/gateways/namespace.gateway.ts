@@ -8,12 +8,11 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import { MESSAGE_METADATA } from '@nestjs/websockets/constants.js';
-import { Namespace, Socket } from 'socket.io';
-import { CourierError } from '../common/courier-error.js';
 import { ErrorCode } from '../common/error-code.js';
 import { DepthMonitor } from '../alarms/depth-monitor.js';
 import { AuthService } from '../auth/auth.service.js';
-import { ALARMS_ROOM, isValidName, NAME_RULE } from '../common/names.js';
+import { socketAuth } from '../auth/socket-auth.middleware.js';
+import { ALARMS_ROOM } from '../common/names.js';
 import { NodeId } from '../common/node-id.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { CourierConfig } from '../config/courier-config.js';
@@ -21,6 +20,7 @@ import { socketConsumerId } from '../delivery/consumer.js';
 import { DEFAULT_PREFETCH, QueueService } from '../queue/queue.service.js';
 import { RoomService } from '../rooms/room.service.js';
 import { AnonymousJoin, SocketMember } from '../rooms/socket-member.js';
+import { RedeliverFilter, SessionService } from '../sessions/session.service.js';
 import { Delivery } from '../store/stored-message.js';
 import { Outgoing } from './caps-envelope.js';
 import { AckDto } from './dto/ack.dto.js';
@@ -34,6 +34,7 @@ import { UnsubscribeDto } from './dto/unsubscribe.dto.js';
 import { checkInbound } from './inbound-event.js';
 import { toMessageEnvelope } from './message-envelope.js';
 import { clientRoom } from './socket-events.js';
+import type { CourierNamespace, CourierSocket } from './socket-events.js';
 import { SocketSession } from './socket-session.js';
 import { WsExceptionFilter } from './ws-exception.filter.js';
 import { fail, ok, WsReply } from './ws-reply.js';
@@ -45,8 +46,10 @@ import { WsValidationPipe } from './ws-validation.pipe.js';
  * `@WebSocketGateway({ namespace })`; Nest finds the `@SubscribeMessage` handlers below through the
  * prototype chain. A subclass that overrides a handler must decorate it again, or the event is lost.
  *
- * Handlers stay thin: the DTO is validated by WsValidationPipe, the work is one QueueService or
- * RoomService call, and every error becomes `{ ok: false, error }` in WsExceptionFilter.
+ * Handlers stay thin: the DTO is validated by WsValidationPipe, the work is one QueueService,
+ * RoomService or SessionService call (the last decides whether an acked id is a queue delivery or a room
+ * copy), and every error becomes `{ ok: false, error }` in WsExceptionFilter. The handshake is
+ * auth/socket-auth.middleware.ts.
  *
  * @example
  *   @WebSocketGateway({ namespace: 'billing' })
@@ -59,7 +62,7 @@ import { WsValidationPipe } from './ws-validation.pipe.js';
 @UseFilters(new WsExceptionFilter())
 export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   @WebSocketServer()
-  protected server: Namespace;
+  protected server: CourierNamespace;
 
   /** The namespace's name, without the slash. */
   protected abstract readonly ns: string;
@@ -67,7 +70,7 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
   protected abstract readonly anonymousJoin: AnonymousJoin;
 
   protected readonly logger = new Logger(this.constructor.name);
-  private readonly sessions = new Map<string, SocketSession>();
+  private readonly sessionsBySocket = new Map<string, SocketSession>();
   private knownEvents: ReadonlySet<string> = new Set();
   /** RATE_LIMIT_SOCKET events per second per socket; a flooding socket is answered RATE_LIMITED, others unaffected. */
   private readonly rateLimit: RateLimiter;
@@ -75,6 +78,7 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
   constructor(
     protected readonly queues: QueueService,
     protected readonly rooms: RoomService,
+    protected readonly sessions: SessionService,
     private readonly nodeId: NodeId,
     private readonly config: CourierConfig,
     private readonly auth: AuthService,
@@ -84,9 +88,9 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
   }
 
   /** Runs before any socket connects: handshake checks, and depth alarms to the `$alarms` room. */
-  afterInit(server: Namespace): void {
+  afterInit(server: CourierNamespace): void {
     this.knownEvents = subscribedEvents(this);
-    server.use((socket, next) => next(this.admit(socket) ?? undefined));
+    server.use(socketAuth(this.auth, this.ns));
     this.depth.onAlarm((ns, event, alarm) => {
       // `local`: every node runs its own DepthMonitor over the shared counts, so each tells its own sockets
       // (with the Redis adapter a plain broadcast would reach every $alarms socket once per node).
@@ -94,10 +98,12 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
     });
   }
 
-  handleConnection(socket: Socket): void {
-    const clientId = (socket.data.clientId as string | null | undefined) ?? null;
-    const session: SocketSession = new SocketSession(socket, clientId, socketConsumerId(this.nodeId.value, socket.id), (d) => this.sendTo(session, d));
-    this.sessions.set(socket.id, session);
+  handleConnection(socket: CourierSocket): void {
+    const clientId = socket.data.clientId ?? null;
+    const session: SocketSession = new SocketSession(this.ns, socket, clientId, socketConsumerId(this.nodeId.value, socket.id), (d) =>
+      this.sendTo(session, d),
+    );
+    this.sessionsBySocket.set(socket.id, session);
     socket.use((packet, next) => this.screen(socket.id, packet, next));
     socket.onAny((event: string, ...args: unknown[]) => this.answerUnknown(event, args));
     if (clientId !== null) void socket.join(clientRoom(clientId));
@@ -111,61 +117,51 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
     session.ready = this.rooms.connect(member).catch((error: Error) => this.logger.error(`connect ${socket.id}: ${error.message}`));
   }
 
-  async handleDisconnect(socket: Socket): Promise<void> {
-    const session = this.sessions.get(socket.id);
+  async handleDisconnect(socket: CourierSocket): Promise<void> {
+    const session = this.sessionsBySocket.get(socket.id);
     if (!session) return;
-    this.sessions.delete(socket.id);
+    this.sessionsBySocket.delete(socket.id);
     this.rateLimit.forget(socket.id);
     await session.ready;
-    try {
-      await this.queues.consumerGone(session.consumer.id);
-      await this.rooms.disconnect(this.ns, socket.id);
-    } catch (error) {
-      this.logger.error(`disconnect ${socket.id}: ${(error as Error).message}`);
-    }
+    await this.sessions.disconnect(session);
   }
 
   @SubscribeMessage('join')
-  join(@ConnectedSocket() socket: Socket, @WsPayload() body: JoinDto): Promise<WsReply<{ room: string }>> {
+  join(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: JoinDto): Promise<WsReply<{ room: string }>> {
     return this.enter(socket, body.roomName());
   }
 
   @SubscribeMessage('joinRoom')
-  joinRoom(@ConnectedSocket() socket: Socket, @WsPayload() body: JoinDto): Promise<WsReply<{ room: string }>> {
+  joinRoom(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: JoinDto): Promise<WsReply<{ room: string }>> {
     return this.enter(socket, body.roomName());
   }
 
   @SubscribeMessage('leave')
-  async leave(@ConnectedSocket() socket: Socket, @WsPayload() body: JoinDto): Promise<WsReply<{ room: string }>> {
-    await this.session(socket).ready;
+  async leave(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: JoinDto): Promise<WsReply<{ room: string }>> {
+    await this.ready(socket);
     if (body.room === ALARMS_ROOM) await socket.leave(ALARMS_ROOM);
     else await this.rooms.leave(this.ns, socket.id, body.room);
     return ok({ room: body.room });
   }
 
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() socket: Socket, @WsPayload() body: SubscribeDto): Promise<WsReply<{ queue: string }>> {
+  async subscribe(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: SubscribeDto): Promise<WsReply<{ queue: string }>> {
     await this.queues.subscribe(this.ns, body.queue, this.session(socket).consumer, body.prefetch ?? DEFAULT_PREFETCH);
     return ok({ queue: body.queue });
   }
 
   @SubscribeMessage('unsubscribe')
-  async unsubscribe(@ConnectedSocket() socket: Socket, @WsPayload() body: UnsubscribeDto): Promise<WsReply<{ queue: string }>> {
-    await this.queues.unsubscribe(this.ns, body.queue, this.session(socket).consumer.id);
+  async unsubscribe(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: UnsubscribeDto): Promise<WsReply<{ queue: string }>> {
+    await this.queues.unsubscribe(this.ns, body.queue, this.session(socket).consumerId);
     return ok({ queue: body.queue });
   }
 
   @SubscribeMessage('publish')
   async publish(@WsPayload() body: PublishDto): Promise<WsReply<{ id: string; duplicate?: true; recipients?: number }>> {
-    if ((body.queue === undefined) === (body.room === undefined)) {
-      throw CourierError.validation('give exactly one of queue or room', { field: 'queue' });
-    }
-    if (body.queue !== undefined) {
-      const { id, duplicate } = await this.queues.publish(this.ns, body.queue, toPublishInput(body));
-      return ok({ id, ...(duplicate ? { duplicate } : {}) });
-    }
-    const { id, duplicate, recipients } = await this.rooms.publish(this.ns, body.room!, toPublishInput(body));
-    return ok({ id, recipients, ...(duplicate ? { duplicate } : {}) });
+    const target = body.target();
+    if (target.kind === 'queue') return ok(published(await this.queues.publish(this.ns, target.name, toPublishInput(body))));
+    const { recipients, ...result } = await this.rooms.publish(this.ns, target.name, toPublishInput(body));
+    return ok({ ...published(result), recipients });
   }
 
   @SubscribeMessage('publishBatch')
@@ -175,43 +171,36 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
   }
 
   @SubscribeMessage('ack')
-  ack(@ConnectedSocket() socket: Socket, @WsPayload() body: AckDto): Promise<WsReply<{ acked?: number }>> {
-    return this.acknowledge(socket, body);
+  async ack(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: AckDto): Promise<WsReply<{ acked?: number }>> {
+    const session = await this.ready(socket);
+    const id = body.singleId();
+    if (id === null) return ok({ acked: await this.sessions.ack(session, body.ids!) });
+    await this.sessions.ackOne(session, id);
+    return ok();
   }
 
   /** The original lab's name for `ack`. */
   @SubscribeMessage('received')
-  received(@ConnectedSocket() socket: Socket, @WsPayload() body: AckDto): Promise<WsReply<{ acked?: number }>> {
-    return this.acknowledge(socket, body);
+  received(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: AckDto): Promise<WsReply<{ acked?: number }>> {
+    return this.ack(socket, body);
   }
 
   @SubscribeMessage('nack')
-  async nack(@ConnectedSocket() socket: Socket, @WsPayload() body: NackDto): Promise<WsReply> {
-    const session = this.session(socket);
-    await session.ready;
+  async nack(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: NackDto): Promise<WsReply> {
     const requeue = body.requeue ?? true;
-    const delayMs = requeue ? (body.delayMs ?? 0) : 0;
-    const done =
-      (await this.queues.nack(this.ns, session.consumer.id, body.id, requeue, delayMs)) ||
-      (await this.rooms.nack(this.ns, socket.id, body.id, requeue, delayMs));
-    if (!done) throw notHeld(body.id);
+    await this.sessions.nack(await this.ready(socket), body.id, requeue, requeue ? (body.delayMs ?? 0) : 0);
     return ok();
   }
 
   @SubscribeMessage('getAll')
-  async getAll(@ConnectedSocket() socket: Socket, @WsPayload() body: GetAllDto): Promise<WsReply<{ count: number }>> {
-    const session = this.session(socket);
-    await session.ready;
-    const filter = body.event === undefined ? undefined : (d: Delivery) => d.headers.event === body.event;
-    // An anonymous socket has nothing pending but what it holds, and is never sent that twice.
-    const queued = session.clientId === null ? 0 : await this.queues.redeliverHeld(session.consumer.id, this.queuesFor(body.event));
-    const copies = await this.rooms.redeliver(this.ns, socket.id, filter);
-    return ok({ count: queued + copies });
+  async getAll(@ConnectedSocket() socket: CourierSocket, @WsPayload() body: GetAllDto): Promise<WsReply<{ count: number }>> {
+    const session = await this.ready(socket);
+    return ok({ count: await this.sessions.redeliver(session, this.redeliverFilter(body.event)) });
   }
 
-  /** Which queues `getAll { event }` sends again (undefined: all). Only caps names queues after events. */
-  protected queuesFor(event: string | undefined): string[] | undefined {
-    return event === undefined ? undefined : [];
+  /** What `getAll { event }` sends again: everything, or only room copies of that event (caps adds its queue). */
+  protected redeliverFilter(event: string | undefined): RedeliverFilter {
+    return event === undefined ? {} : { queues: [], wanted: (d) => d.headers.event === event };
   }
 
   /** How one delivery goes on the wire here. */
@@ -222,75 +211,38 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
   /** Called for each delivery sent to one socket (caps remembers which store it was for). */
   protected onSent(_session: SocketSession, _d: Delivery, _out: Outgoing): void {}
 
-  protected async enter(socket: Socket, room: string): Promise<WsReply<{ room: string }>> {
-    await this.session(socket).ready;
+  protected async enter(socket: CourierSocket, room: string): Promise<WsReply<{ room: string }>> {
+    await this.ready(socket);
     if (room === ALARMS_ROOM) await socket.join(ALARMS_ROOM);
     else await this.rooms.join(this.ns, socket.id, room, this.anonymousJoin);
     return ok({ room });
   }
 
-  /** Acks what this socket holds among `ids` (queue messages first, then room copies); returns how many. */
-  protected async settle(session: SocketSession, ids: readonly string[]): Promise<number> {
-    const queued: string[] = [];
-    const copies: string[] = [];
-    for (const id of new Set(ids)) {
-      if (this.queues.holds(this.ns, session.consumer.id, id)) queued.push(id);
-      else if (await this.rooms.holds(this.ns, session.socket.id, id)) copies.push(id);
-    }
-    const acked = queued.length ? await this.queues.ack(this.ns, session.consumer.id, queued) : [];
-    const settled = copies.length ? await this.rooms.ack(this.ns, session.socket.id, copies) : [];
-    return acked.length + settled.length;
-  }
-
-  protected session(socket: Socket): SocketSession {
-    const session = this.sessions.get(socket.id);
+  protected session(socket: CourierSocket): SocketSession {
+    const session = this.sessionsBySocket.get(socket.id);
     if (!session) throw new Error(`socket ${socket.id} has no session in ${this.ns}`);
     return session;
   }
 
-  /**
-   * Handshake: the token (API key or JWT) when auth is on, then the client id (`auth.clientId`, or the
-   * JWT's `sub`). Returns the connect error to refuse with; its `message` is the error code.
-   */
-  private admit(socket: Socket): Error | null {
-    const auth = (socket.handshake.auth ?? {}) as { clientId?: unknown; token?: unknown };
-    const given = auth.clientId ?? null;
-    try {
-      if (given !== null && !isValidName(given)) throw CourierError.validation(`clientId must match ${NAME_RULE}`);
-      const { clientId } = this.auth.authenticateSocket(this.ns, auth.token, given);
-      if (clientId !== null && !isValidName(clientId)) throw CourierError.validation(`clientId must match ${NAME_RULE}`);
-      socket.data.clientId = clientId;
-      return null;
-    } catch (error) {
-      const code = error instanceof CourierError ? error.code : ErrorCode.UNAUTHORIZED;
-      const message = error instanceof Error ? error.message : code;
-      return Object.assign(new Error(code), { data: { code, message } });
-    }
-  }
-
-  private async acknowledge(socket: Socket, body: AckDto): Promise<WsReply<{ acked?: number }>> {
-    const id = body.singleId();
+  /** The socket's session once RoomService knows it (its durable memberships resumed). */
+  protected async ready(socket: CourierSocket): Promise<SocketSession> {
     const session = this.session(socket);
     await session.ready;
-    if (id === null) return ok({ acked: await this.settle(session, body.ids!) });
-    if ((await this.settle(session, [id])) === 0) throw notHeld(id);
-    return ok();
+    return session;
   }
 
   private sendTo(session: SocketSession, deliveries: readonly Delivery[]): void {
     for (const d of deliveries) {
       const out = this.present(d, session.clientId);
       this.onSent(session, d, out);
-      session.socket.emit(out.event, out.body);
+      emit(session.socket, out);
     }
   }
 
   /** One envelope per delivery, broadcast to every socket of the client (in the cluster, with the Redis adapter). */
   private sendToClient(clientId: string, deliveries: readonly Delivery[]): void {
-    for (const d of deliveries) {
-      const out = this.present(d, clientId);
-      this.server.to(clientRoom(clientId)).emit(out.event, out.body);
-    }
+    const sockets = this.server.to(clientRoom(clientId));
+    for (const d of deliveries) emit(sockets, this.present(d, clientId));
   }
 
   /** Socket middleware: oversize, binary or too deep events are answered here and go no further. */
@@ -315,8 +267,14 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
   }
 }
 
-function notHeld(id: string): CourierError {
-  return CourierError.notFound(`message ${id} is not held by this socket`);
+/** Emits one outgoing delivery under its event name (to a socket, or to every socket of a room). */
+function emit(to: { emit: CourierSocket['emit'] }, out: Outgoing): void {
+  if (out.event === 'message') to.emit('message', out.body);
+  else to.emit(out.event, out.body);
+}
+
+function published(result: { id: string; duplicate: boolean }): { id: string; duplicate?: true } {
+  return result.duplicate ? { id: result.id, duplicate: true } : { id: result.id };
 }
 
 /** The event names a gateway's `@SubscribeMessage` handlers answer, found the way Nest finds them. */

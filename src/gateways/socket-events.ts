@@ -1,3 +1,5 @@
+import type { Namespace, Socket } from 'socket.io';
+
 /** The queue a `pickup` goes to, and the CAPS events delivered under their own name (contract §3, caps). */
 export const PICKUP_QUEUE = 'pickup';
 export const CAPS_EVENTS = ['pickup', 'in-transit', 'delivered'] as const;
@@ -56,3 +58,10 @@ export interface SocketData {
   /** The durable identity from the handshake (or a verified token); null for an anonymous socket. */
   clientId: string | null;
 }
+
+/** What a client may emit: every event takes one payload and an optional acknowledgement callback. */
+export type ClientToServerEvents = Record<string, (payload?: unknown, ack?: (reply: unknown) => void) => void>;
+
+/** The typed Socket.IO namespace and socket the gateways work with. */
+export type CourierNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type CourierSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

@@ -1,5 +1,6 @@
 import { IsOmittable } from '../../common/validators.js';
 import { IsString } from 'class-validator';
+import { CourierError } from '../../common/courier-error.js';
 import { PublishInput } from '../../delivery/publish-input.js';
 import { isValidPublish, PublishMessageDto } from './publish-message.dto.js';
 
@@ -12,6 +13,12 @@ export class PublishDto extends PublishMessageDto {
 
   @IsOmittable() @IsString()
   room?: string;
+
+  /** Where it goes: exactly one of `queue` or `room`, else VALIDATION. */
+  target(): { kind: 'queue' | 'room'; name: string } {
+    if ((this.queue === undefined) === (this.room === undefined)) throw CourierError.validation('give exactly one of queue or room', { field: 'queue' });
+    return this.queue !== undefined ? { kind: 'queue', name: this.queue } : { kind: 'room', name: this.room! };
+  }
 
   /** Skips class-validator for a well-formed publish; the values are checked by toNewMessage. */
   static accept(value: unknown): PublishDto | null {
