@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { PublishMessageDto } from './dto/publish-message.dto.js';
+import { PublishMessageDto } from '../publishing/publish-message.dto.js';
 import { HttpValidationPipe } from './http-validation.pipe.js';
 
 describe(HttpValidationPipe.name, () => {

@@ -1,5 +1,5 @@
 import { CourierError } from '../common/courier-error.js';
-import { MAX_KEY_LENGTH, PublishInput } from '../delivery/publish-input.js';
+import { MAX_KEY_LENGTH, PublishInput } from '../publishing/publish-rules.js';
 
 /** The request header that stands for a message's `key` (contract §4). */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';

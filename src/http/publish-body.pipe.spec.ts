@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { PublishBatchDto } from './dto/publish-batch.dto.js';
-import { PublishMessageDto } from './dto/publish-message.dto.js';
+import { PublishMessageDto } from '../publishing/publish-message.dto.js';
 import { PublishBodyPipe } from './publish-body.pipe.js';
 
 /** The `message` list of the 400 that `promise` rejects with. */

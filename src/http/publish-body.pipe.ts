@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { MAX_BATCH, PUBLISH_FIELDS, toNewMessage } from '../delivery/publish-input.js';
+import { isValidPublish, MAX_BATCH } from '../publishing/publish-rules.js';
 import { PublishBatchDto } from './dto/publish-batch.dto.js';
-import { PublishMessageDto } from './dto/publish-message.dto.js';
+import { PublishMessageDto } from '../publishing/publish-message.dto.js';
 import { assertShallowBody, HttpValidationPipe } from './http-validation.pipe.js';
 
 /**
@@ -9,9 +9,9 @@ import { assertShallowBody, HttpValidationPipe } from './http-validation.pipe.js
  * message, each validated by its DTO (unknown fields included, so `{ messages, payload }` is refused).
  *
  * class-validator costs about 20 µs per message, as much as storing it, so a body is first checked
- * against the domain's own rules (`toNewMessage`, which refuses unknown fields too) and for nulls in
- * optional fields, the one thing the DTOs refuse and the domain takes. A body that passes could not fail
- * the DTOs; only one that fails goes through class-validator, which lists every problem field by field.
+ * against the publishing rules without encoding anything (`isValidPublish`, the sockets' fast path too;
+ * the services encode each message once). A body that passes could not fail the DTOs; only one that fails
+ * goes through class-validator, which lists every problem field by field.
  */
 @Injectable()
 export class PublishBodyPipe implements PipeTransform<unknown, Promise<PublishMessageDto | PublishBatchDto>> {
@@ -41,13 +41,7 @@ function isPlainObject(value: unknown): value is object {
 
 /** The body as a PublishMessageDto when it surely passes the DTO's rules, else null. */
 function fastMessage(body: object): PublishMessageDto | null {
-  for (const field of PUBLISH_FIELDS) if (field !== 'payload' && (body as Record<string, unknown>)[field] === null) return null;
-  try {
-    toNewMessage(body as PublishMessageDto);
-  } catch {
-    return null;
-  }
-  return Object.assign(new PublishMessageDto(), body);
+  return isValidPublish(body) ? Object.assign(new PublishMessageDto(), body) : null;
 }
 
 function fastBatch(body: object): PublishBatchDto | null {

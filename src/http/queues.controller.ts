@@ -9,7 +9,7 @@ import { DeadLetterLimit } from './dead-letter-limit.decorator.js';
 import { BatchPublishedDto } from './dto/batch-published.dto.js';
 import { DeadLetterDto } from './dto/dead-letter.dto.js';
 import { PublishBatchDto } from './dto/publish-batch.dto.js';
-import { PublishMessageDto } from './dto/publish-message.dto.js';
+import { PublishMessageDto } from '../publishing/publish-message.dto.js';
 import { PublishedDto } from './dto/published.dto.js';
 import { PurgedDto } from './dto/purged.dto.js';
 import { QueueStatsDto } from './dto/queue-stats.dto.js';

@@ -5,7 +5,7 @@ import { NAMESPACES } from '../common/namespaces.js';
 import { RoomService } from '../rooms/room.service.js';
 import { API_ROUTE_ERRORS, ApiErrors } from './api-errors.decorator.js';
 import { DeadLetterLimit } from './dead-letter-limit.decorator.js';
-import { PublishMessageDto } from './dto/publish-message.dto.js';
+import { PublishMessageDto } from '../publishing/publish-message.dto.js';
 import { RedrivenDto } from './dto/redriven.dto.js';
 import { RoomDeadLetterDto } from './dto/room-dead-letter.dto.js';
 import { RoomInfoDto } from './dto/room-info.dto.js';

@@ -10,7 +10,7 @@ import { Consumer } from '../delivery/consumer.js';
 import { DeadLetters } from '../delivery/dead-letters.js';
 import { channelKey, Dispatcher } from '../delivery/dispatcher.js';
 import { Leases } from '../delivery/leases.js';
-import { MAX_BATCH, PublishInput, toNewMessage } from '../delivery/publish-input.js';
+import { MAX_BATCH, PublishInput, toNewMessage } from '../publishing/publish-rules.js';
 import { QueueStats, toQueueStats } from './queue-stats.js';
 import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
 import { Subscription } from '../delivery/subscription.js';

@@ -9,7 +9,7 @@ import { clientConsumerId, Consumer } from '../delivery/consumer.js';
 import { DeadLetters } from '../delivery/dead-letters.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { Leases } from '../delivery/leases.js';
-import { PublishInput, toNewMessage } from '../delivery/publish-input.js';
+import { PublishInput, toNewMessage } from '../publishing/publish-rules.js';
 import { RedeliveryScheduler } from '../delivery/redelivery.scheduler.js';
 import { Subscription } from '../delivery/subscription.js';
 import { WakeBus } from '../delivery/wake-bus.js';

@@ -1,6 +1,6 @@
 import { IsOmittable } from '../../common/validators.js';
 import { IsBoolean, IsInt, IsString, Length, Max, Min } from 'class-validator';
-import { MAX_DELAY_MS } from '../../delivery/publish-input.js';
+import { MAX_DELAY_MS } from '../../publishing/publish-rules.js';
 
 /** `nack`: requeue (default, optionally after `delayMs`) or dead-letter at once. Other fields are ignored. */
 export class NackDto {

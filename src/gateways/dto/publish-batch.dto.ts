@@ -1,7 +1,8 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, ValidateNested } from 'class-validator';
-import { MAX_BATCH } from '../../delivery/publish-input.js';
-import { isValidPublish, PublishMessageDto } from './publish-message.dto.js';
+import { MAX_BATCH } from '../../publishing/publish-rules.js';
+import { PublishMessageDto } from '../../publishing/publish-message.dto.js';
+import { isValidPublish } from '../../publishing/publish-rules.js';
 
 /** `publishBatch`: up to 1000 messages to one queue, all stored or none. Unknown fields answer VALIDATION. */
 export class PublishBatchDto {

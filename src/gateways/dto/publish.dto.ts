@@ -1,8 +1,9 @@
 import { IsOmittable } from '../../common/validators.js';
 import { IsString } from 'class-validator';
 import { CourierError } from '../../common/courier-error.js';
-import { PublishInput } from '../../delivery/publish-input.js';
-import { isValidPublish, PublishMessageDto } from './publish-message.dto.js';
+import { PublishInput } from '../../publishing/publish-rules.js';
+import { PublishMessageDto } from '../../publishing/publish-message.dto.js';
+import { isValidPublish } from '../../publishing/publish-rules.js';
 
 /** `publish`: to exactly one of `queue` or `room`. Unknown fields answer VALIDATION. */
 export class PublishDto extends PublishMessageDto {

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
-import { MAX_BATCH } from '../../delivery/publish-input.js';
-import { PublishMessageDto } from './publish-message.dto.js';
+import { MAX_BATCH } from '../../publishing/publish-rules.js';
+import { PublishMessageDto } from '../../publishing/publish-message.dto.js';
 
 /** Up to 1000 messages to one queue, stored all or none. */
 export class PublishBatchDto {

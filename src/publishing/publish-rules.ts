@@ -18,8 +18,8 @@ export const MAX_KEY_LENGTH = 256;
 
 /**
  * Checks one message against the contract's rules and encodes it once (payload and headers become the
- * strings the store keeps). Edges validate their DTOs first for field-by-field messages; this is the
- * single place the rules are enforced whatever the edge.
+ * strings the store keeps): the services call it, once per message. Edges run the same rules without
+ * encoding (isValidPublish) on their fast path, and the shared PublishMessageDto for field-by-field errors.
  */
 export function toNewMessage(input: PublishInput, where = ''): NewMessage {
   const options = checkPublishInput(input, where);
@@ -34,6 +34,21 @@ export function isValidPublishInput(input: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The edges' fast path: a plain object whose fields are publishing fields (or `extra`, such as the socket's
+ * `queue` / `room`), the publishing ones meeting every rule, checked without encoding. Anything else goes
+ * to class-validator, which words the errors field by field; nothing this accepts could fail there.
+ */
+export function isValidPublish(value: unknown, extra: readonly string[] = []): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const message: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if ((PUBLISH_FIELDS as readonly string[]).includes(key)) message[key] = v;
+    else if (!extra.includes(key)) return false;
+  }
+  return isValidPublishInput(message);
 }
 
 /** The rules of toNewMessage; throws a VALIDATION CourierError naming the field, or returns the options. */

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, Length, Max, Min } from 'class-validator';
-import { MAX_DELAY_MS, MAX_KEY_LENGTH, PublishInput } from '../../delivery/publish-input.js';
-import { IsOmittable, IsPresent, IsStringMap } from '../../common/validators.js';
+import { MAX_DELAY_MS, MAX_KEY_LENGTH, PublishInput } from './publish-rules.js';
+import { IsOmittable, IsPresent, IsStringMap } from '../common/validators.js';
 
 /** One message, as `POST …/queues/:queue/messages` and `POST …/rooms/:room/messages` take it. */
 export class PublishMessageDto implements PublishInput {
