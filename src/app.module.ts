@@ -3,8 +3,8 @@ import { AlarmsModule } from './alarms/alarms.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClusterModule } from './cluster/cluster.module.js';
 import { CommonModule } from './common/common.module.js';
-import { CourierConfigModule } from './config/config.module.js';
-import { EnvSchema } from './config/env.schema.js';
+import { CourierConfigModule, EnvOverrides } from './config/config.module.js';
+import { CourierConfig } from './config/courier-config.js';
 import { GatewaysModule } from './gateways/gateways.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpModule } from './http/http.module.js';
@@ -16,12 +16,15 @@ import { StoreModule } from './store/store.module.js';
 
 @Module({})
 export class AppModule {
-  /** `overrides` win over the environment (tests start the app on a temp dir and a random port this way). */
-  static forRoot(overrides: Partial<Record<keyof EnvSchema, string>> = {}): DynamicModule {
+  /**
+   * `config` as main.ts validated it, or overrides that win over the environment (tests start the app on a
+   * temp dir and a random port this way).
+   */
+  static forRoot(config: CourierConfig | EnvOverrides = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        CourierConfigModule.forRoot(overrides),
+        CourierConfigModule.forRoot(config),
         LoggingModule,
         CommonModule,
         StoreModule,

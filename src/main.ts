@@ -5,18 +5,19 @@ import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
 import { setupApp } from './app-setup.js';
+import { CourierConfig } from './config/courier-config.js';
 import { validateEnv } from './config/env.schema.js';
 
 /** SIGTERM/SIGINT: stop accepting, let writes commit, close sockets, exit 0 — or exit 1 if that takes over 10 s. */
 const SHUTDOWN_DEADLINE_MS = 9000;
 
 async function bootstrap(): Promise<void> {
-  // Fail fast, before Nest starts, with one line naming the bad variable.
+  // The one read of .env and the one validation: fail fast, before Nest starts, with one line naming the bad variable.
   if (existsSync('.env')) process.loadEnvFile('.env');
-  validateEnv(process.env);
-  const app = await NestFactory.create(AppModule.forRoot(), { bufferLogs: true });
+  const config = new CourierConfig(validateEnv(process.env));
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
-  const config = setupApp(app);
+  setupApp(app);
   await app.listen(config.port, config.host);
   const logger = new Logger('Courier');
   logger.log(`listening on http://${config.host}:${config.port} (store: ${config.store})`);

@@ -23,8 +23,15 @@ describe(CourierConfigModule.name, () => {
   it('refuses to start on a bad variable, naming it', async () => {
     process.env.STORE = 'mongo';
 
-    await expect(Test.createTestingModule({ imports: [CourierConfigModule.forRoot()] }).compile()).rejects.toThrow(
-      'Invalid environment variable STORE="mongo"',
-    );
+    expect(() => CourierConfigModule.forRoot()).toThrow('Invalid environment variable STORE="mongo"');
+  });
+
+  it('takes a config validated before (main.ts) as it is', async () => {
+    const given = CourierConfig.with({ PORT: '1234' });
+    process.env.PORT = 'not a port';
+    const moduleRef = await Test.createTestingModule({ imports: [CourierConfigModule.forRoot(given)] }).compile();
+
+    expect(moduleRef.get(CourierConfig)).toBe(given);
+    await moduleRef.close();
   });
 });

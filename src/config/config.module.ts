@@ -1,43 +1,19 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CourierConfig } from './courier-config.js';
 import { EnvSchema, validateEnv } from './env.schema.js';
 
+export type EnvOverrides = Partial<Record<keyof EnvSchema, string>>;
+
 /**
- * Reads the environment (and a `.env` file if present) through @nestjs/config, validates it once with
- * EnvSchema, and provides the typed CourierConfig. `overrides` win over the environment (tests).
+ * Provides the typed CourierConfig. main.ts validates the environment once, before Nest starts (so a bad
+ * variable stops start-up with one line), and hands the result in; anything else (tests, an embedding
+ * host) gives overrides, which win over the environment and are validated here, once.
  */
 @Global()
 @Module({})
 export class CourierConfigModule {
-  static forRoot(overrides: Partial<Record<keyof EnvSchema, string>> = {}): DynamicModule {
-    return {
-      module: CourierConfigModule,
-      imports: [
-        ConfigModule.forRoot({
-          cache: true,
-          // Returns the environment as read: @nestjs/config copies what validate returns into process.env,
-          // and overrides (tests) must not leak into other apps started in the same process.
-          validate: (env) => {
-            validateEnv({ ...env, ...overrides });
-            return env;
-          },
-        }),
-      ],
-      providers: [
-        {
-          provide: CourierConfig,
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => new CourierConfig(validateEnv({ ...readAll(config), ...overrides })),
-        },
-      ],
-      exports: [CourierConfig],
-    };
+  static forRoot(source: CourierConfig | EnvOverrides = {}): DynamicModule {
+    const config = source instanceof CourierConfig ? source : new CourierConfig(validateEnv({ ...process.env, ...source }));
+    return { module: CourierConfigModule, providers: [{ provide: CourierConfig, useValue: config }], exports: [CourierConfig] };
   }
-}
-
-function readAll(config: ConfigService): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of Object.keys(new EnvSchema())) out[name] = config.get(name);
-  return out;
 }

@@ -19,7 +19,7 @@ import { CourierConfig } from '../config/courier-config.js';
 import { socketConsumerId } from '../delivery/consumer.js';
 import { DEFAULT_PREFETCH, QueueService } from '../queue/queue.service.js';
 import { RoomService } from '../rooms/room.service.js';
-import { AnonymousJoin, SocketMember } from '../rooms/socket-member.js';
+import { AnonymousJoin, SocketMember } from '../connections/socket-member.js';
 import { RedeliverFilter, SessionService } from '../sessions/session.service.js';
 import { Delivery } from '../store/stored-message.js';
 import { Outgoing } from './caps-envelope.js';

@@ -4,6 +4,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { AuthService } from '../auth/auth.service.js';
 import { RequestApiKey } from '../auth/request-api-key.js';
 import { NAMESPACES } from '../common/namespaces.js';
+import { ConnectionRegistry } from '../connections/connection-registry.js';
 import { QueueService } from '../queue/queue.service.js';
 import { RoomService } from '../rooms/room.service.js';
 import { ApiErrors } from './api-errors.decorator.js';
@@ -23,6 +24,7 @@ export class NamespacesController {
     private readonly queues: QueueService,
     private readonly rooms: RoomService,
     private readonly auth: AuthService,
+    private readonly connections: ConnectionRegistry,
   ) {}
 
   @Get()
@@ -33,7 +35,7 @@ export class NamespacesController {
   }
 
   private async describe(name: string): Promise<NamespaceInfoDto> {
-    const [queues, rooms, connections] = await Promise.all([this.queues.list(name), this.rooms.list(name), this.rooms.totalConnections(name)]);
+    const [queues, rooms, connections] = await Promise.all([this.queues.list(name), this.rooms.list(name), this.connections.total(name)]);
     return { name, queues: queues.length, rooms: rooms.length, connections };
   }
 }

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DepthMonitor } from '../alarms/depth-monitor.js';
 import { Clock } from '../common/clock.js';
 import { NAMESPACES } from '../common/namespaces.js';
+import { ConnectionRegistry } from '../connections/connection-registry.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { QueueService } from '../queue/queue.service.js';
 import { QueueStats } from '../queue/queue-stats.js';
@@ -29,6 +30,7 @@ export class MetricsService {
     alarms: DepthMonitor,
     clock: Clock,
     @Inject(MESSAGE_STORE) store: MessageStore,
+    connections: ConnectionRegistry,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'courier_' });
     const resets = new Counter({
@@ -78,7 +80,7 @@ export class MetricsService {
       labelNames: ['namespace'],
       registers: [this.registry],
       collect: async function (this: Gauge<'namespace'>) {
-        for (const ns of NAMESPACES) this.set({ namespace: ns }, await rooms.totalConnections(ns));
+        for (const ns of NAMESPACES) this.set({ namespace: ns }, await connections.total(ns));
       },
     });
     this.delivered = new Counter<Labels>({

@@ -1,3 +1,4 @@
+import { ConnectionRegistry } from '../connections/connection-registry.js';
 import { DELIVERY_PROVIDERS } from '../delivery/delivery.module.js';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Clock } from '../common/clock.js';
@@ -11,7 +12,7 @@ import { MemoryMessageStore } from '../store/memory/memory-message-store.js';
 import { MESSAGE_STORE } from '../store/message-store.js';
 import { Delivery } from '../store/stored-message.js';
 import { RoomService } from './room.service.js';
-import { AnonymousJoin, SocketMember } from './socket-member.js';
+import { AnonymousJoin, SocketMember } from '../connections/socket-member.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 
 const NS = 'events';
@@ -69,6 +70,7 @@ describe(RoomService.name, () => {
         RoomService,
         QueueService,
         ...DELIVERY_PROVIDERS,
+        ConnectionRegistry,
         WakeBus,
         NodeId,
         { provide: Clock, useValue: clock },
@@ -499,7 +501,7 @@ describe(RoomService.name, () => {
         { name: 'b-room', online: 2, members: 2 },
       ]);
       expect(sut.online(NS, 'b-room')).toBe(2);
-      expect(sut.connections(NS)).toBe(3);
+      expect(moduleRef.get(ConnectionRegistry).count(NS)).toBe(3);
       await disconnect(phone);
       expect(sut.online(NS, 'b-room')).toBe(1);
     });

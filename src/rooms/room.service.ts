@@ -16,8 +16,9 @@ import { WakeBus } from '../delivery/wake-bus.js';
 import { MESSAGE_STORE } from '../store/message-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { Channel, DeadLetter, Delivery } from '../store/stored-message.js';
-import { AnonymousJoin, SocketMember } from './socket-member.js';
-import { SocketState } from './socket-state.js';
+import { ConnectionRegistry } from '../connections/connection-registry.js';
+import { AnonymousJoin, SocketMember } from '../connections/socket-member.js';
+import { SocketState } from '../connections/socket-state.js';
 
 /** Copies a durable member may hold unacked at once, per room. */
 export const ROOM_PREFETCH = 1000;
@@ -55,13 +56,13 @@ export function roomChannel(ns: string, room: string, client: string): Channel {
 @Injectable()
 export class RoomService {
   private readonly logger = new Logger(RoomService.name);
-  private readonly sockets = new Map<string, SocketState>();
   private readonly clients = new Map<string, ClientState>();
   /** room key → sockets that joined it during their connection. */
   private readonly joined = new Map<string, Set<SocketState>>();
 
   constructor(
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
+    private readonly connectionRegistry: ConnectionRegistry,
     private readonly dispatcher: Dispatcher,
     private readonly leases: Leases,
     private readonly deadLettered: DeadLetters,
@@ -74,7 +75,6 @@ export class RoomService {
     @Optional() private readonly peers: Peers = new Peers(),
   ) {
     peers.handle('room-online', ({ ns, room }: { ns: string; room: string }) => this.online(ns, room));
-    peers.handle('connections', ({ ns }: { ns: string }) => this.connections(ns));
     peers.handle('room-live', ({ ns, room, delivery }: { ns: string; room: string; delivery: Delivery }) => this.sendLive(ns, room, delivery));
     store.onReset(() => this.declareMemberships());
     wakeBus.onWake((channel) => {
@@ -89,7 +89,7 @@ export class RoomService {
   /** A socket connected: a client id resumes its durable memberships (what it missed flows at once). */
   async connect(member: SocketMember): Promise<void> {
     const state = new SocketState(member);
-    this.sockets.set(socketKey(member.ns, member.id), state);
+    this.connectionRegistry.add(state);
     if (member.clientId === null) return;
     const key = clientKey(member.ns, member.clientId);
     let client = this.clients.get(key);
@@ -106,9 +106,8 @@ export class RoomService {
 
   /** A socket went away: the last socket of a client releases what that client held. */
   async disconnect(ns: string, socketId: string): Promise<void> {
-    const state = this.sockets.get(socketKey(ns, socketId));
+    const state = this.connectionRegistry.remove(ns, socketId);
     if (!state) return;
-    this.sockets.delete(socketKey(ns, socketId));
     for (const room of state.rooms) this.joined.get(roomKey(ns, room))?.delete(state);
     const clientId = state.member.clientId;
     if (clientId === null) return;
@@ -201,7 +200,7 @@ export class RoomService {
 
   /** Whether this socket holds `id` (a copy of its client, a mailbox copy or a live delivery). */
   async holds(ns: string, socketId: string, id: string): Promise<boolean> {
-    const state = this.sockets.get(socketKey(ns, socketId));
+    const state = this.connectionRegistry.get(ns, socketId);
     if (!state) return false;
     if (state.mailboxHeld.has(id) || state.liveHeld.has(id)) return true;
     const clientId = state.member.clientId;
@@ -215,7 +214,7 @@ export class RoomService {
 
   /** Settles room copies this socket holds among `ids`; returns the ids settled. */
   async ack(ns: string, socketId: string, ids: readonly string[]): Promise<string[]> {
-    const state = this.sockets.get(socketKey(ns, socketId));
+    const state = this.connectionRegistry.get(ns, socketId);
     if (!state) return [];
     const settled: string[] = [];
     const clientId = state.member.clientId;
@@ -249,7 +248,7 @@ export class RoomService {
    * False when the socket does not hold `id`.
    */
   async nack(ns: string, socketId: string, id: string, requeue: boolean, delayMs: number): Promise<boolean> {
-    const state = this.sockets.get(socketKey(ns, socketId));
+    const state = this.connectionRegistry.get(ns, socketId);
     if (!state) return false;
     if (state.liveHeld.delete(id)) return true;
     if (state.mailboxHeld.has(id)) {
@@ -295,11 +294,6 @@ export class RoomService {
     return sorted.map((name, i) => ({ name, online: online[i], members: members[i] }));
   }
 
-  /** Sockets connected to the namespace, on every node of a cluster. */
-  async totalConnections(ns: string): Promise<number> {
-    return this.peers.sum('connections', { ns });
-  }
-
   /** Connected sockets in the room on this node: those that joined it, and those of its durable members. */
   online(ns: string, room: string): number {
     const sockets = new Set(this.joined.get(roomKey(ns, room)) ?? []);
@@ -308,13 +302,6 @@ export class RoomService {
       for (const s of client.sockets) if (s.member.ns === ns) sockets.add(s);
     }
     return sockets.size;
-  }
-
-  /** Sockets connected to the namespace on this node. */
-  connections(ns: string): number {
-    let n = 0;
-    for (const state of this.sockets.values()) if (state.member.ns === ns) n++;
-    return n;
   }
 
   deadLetters(ns: string, room: string, limit: number): Promise<DeadLetter[]> {
@@ -334,7 +321,7 @@ export class RoomService {
     for (const client of this.clients.values()) {
       for (const sub of client.subs.values()) await this.store.join(sub.channel.ns, sub.channel.name, sub.channel.client, now);
     }
-    for (const state of this.sockets.values()) {
+    for (const state of this.connectionRegistry.all()) {
       state.mailboxHeld.clear();
       for (const room of state.rooms) {
         if (state.mailboxes.has(room)) await this.store.join(state.member.ns, room, room, now);
@@ -368,14 +355,10 @@ export class RoomService {
   }
 
   private socket(ns: string, socketId: string): SocketState {
-    const state = this.sockets.get(socketKey(ns, socketId));
+    const state = this.connectionRegistry.get(ns, socketId);
     if (!state) throw new Error(`socket ${socketId} is not connected to ${ns}`);
     return state;
   }
-}
-
-function socketKey(ns: string, socketId: string): string {
-  return `${ns}\0${socketId}`;
 }
 
 function clientKey(ns: string, clientId: string): string {
