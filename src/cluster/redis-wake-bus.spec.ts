@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
 import { Channel } from '../store/stored-message.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { connectTestRedis, PrivateRedis, REDIS_URL, uniquePrefix } from '../../test/support/redis.js';
 import { RedisWakeBus } from './redis-wake-bus.js';
 
@@ -18,14 +19,6 @@ async function node(prefix: string, url = REDIS_URL): Promise<{ bus: RedisWakeBu
   const woken: Channel[] = [];
   bus.onWake((c) => woken.push(c));
   return { bus, woken, close: () => app.close() };
-}
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe(RedisWakeBus.name, () => {
@@ -55,14 +48,14 @@ describe(RedisWakeBus.name, () => {
     a.bus.wake([jobs, copy]);
 
     expect(a.woken).toEqual([jobs, copy]);
-    await until(() => b.woken.length === 2);
+    await waitFor(() => b.woken.length === 2, 'the wake to arrive');
     expect(b.woken).toEqual([jobs, copy]);
   });
 
   it('does not wake a node twice with its own echo', async () => {
     a.bus.wake([jobs]);
     b.bus.wake([copy]);
-    await until(() => a.woken.length >= 2 && b.woken.length >= 2);
+    await waitFor(() => a.woken.length >= 2 && b.woken.length >= 2, 'the wake to arrive');
     await new Promise((r) => setTimeout(r, 100));
 
     expect(a.woken).toEqual([jobs, copy]);
@@ -77,7 +70,7 @@ describe(RedisWakeBus.name, () => {
 
     for (let i = 0; i < 100; i++) a.bus.wake([jobs]);
     a.bus.wake([copy]);
-    await until(() => b.woken.length === 2);
+    await waitFor(() => b.woken.length === 2, 'the wake to arrive');
     await new Promise((r) => setTimeout(r, 100));
     sub.disconnect();
 
@@ -89,7 +82,7 @@ describe(RedisWakeBus.name, () => {
     const other = await node(uniquePrefix());
     try {
       a.bus.wake([jobs]);
-      await until(() => b.woken.length === 1);
+      await waitFor(() => b.woken.length === 1, 'the wake to arrive');
       await new Promise((r) => setTimeout(r, 100));
 
       expect(other.woken).toEqual([]);
@@ -121,20 +114,20 @@ describe(RedisWakeBus.name, () => {
       await new Promise((r) => setTimeout(r, 50));
       await redis.start();
 
-      await until(() => y.woken.some((c) => c.name === 'jobs'));
+      await waitFor(() => y.woken.some((c) => c.name === 'jobs'), 'the wake to arrive');
       // Locally at once (and maybe again when x's own subscription came back).
       expect(x.woken[0]).toEqual(jobs);
     });
 
     it('wakes the channels it saw lately again when its subscription comes back', async () => {
       x.bus.wake([copy]);
-      await until(() => y.woken.length === 1);
+      await waitFor(() => y.woken.length === 1, 'the wake to arrive');
       y.woken.length = 0;
 
       await redis.stop();
       await redis.start();
 
-      await until(() => y.woken.length > 0);
+      await waitFor(() => y.woken.length > 0, 'the wake to arrive');
       expect(y.woken).toEqual([copy]);
     });
   });

@@ -115,8 +115,8 @@ export class Dispatcher {
   }
 
   /**
-   * Mirrors the store's ack-timeout sweep locally: what passed its deadline is no longer held here.
-   * Returns the subscriptions that got slots back.
+   * Mirrors the store's ack-timeout sweep locally: what passed its deadline is no longer held here, and
+   * the windows that got slots back are refilled.
    */
   expireHeld(now: number): void {
     for (const line of this.lines.values()) {

@@ -1,3 +1,4 @@
+import { payloads, settle, until } from '../../test/support/event-loop.js';
 import { DELIVERY_PROVIDERS } from '../delivery/delivery.module.js';
 import { Test, TestingModule } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,18 +35,6 @@ interface TestConsumer extends Consumer {
 function consumer(id: string): TestConsumer {
   const received: Delivery[] = [];
   return { id, received, deliver: (deliveries) => void received.push(...deliveries) };
-}
-
-const payloads = (ds: readonly Delivery[]): unknown[] => ds.map((d) => JSON.parse(d.payload));
-
-/** Lets the dispatcher's claims and the store's commits run (several event-loop turns). */
-async function settle(turns = 20): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!condition()) throw new Error(`timed out waiting until ${what}`);
 }
 
 async function buildEngine(store: MessageStore, clock: FakeClock): Promise<TestingModule> {

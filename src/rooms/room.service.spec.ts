@@ -1,3 +1,4 @@
+import { payloads, settle, until } from '../../test/support/event-loop.js';
 import { ConnectionRegistry } from '../connections/connection-registry.js';
 import { DELIVERY_PROVIDERS } from '../delivery/delivery.module.js';
 import { Test, TestingModule } from '@nestjs/testing';
@@ -40,17 +41,6 @@ class FakeSocket implements SocketMember {
   sendToClient(deliveries: readonly Delivery[]): void {
     for (const s of this.connected) if (s.ns === this.ns && s.clientId === this.clientId) s.received.push(...deliveries);
   }
-}
-
-const payloads = (ds: readonly Delivery[]): unknown[] => ds.map((d) => JSON.parse(d.payload));
-
-async function settle(turns = 20): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!condition()) throw new Error(`timed out waiting until ${what}`);
 }
 
 describe(RoomService.name, () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { QueueService } from '../../src/queue/queue.service.js';
 import { RoomService } from '../../src/rooms/room.service.js';
-import { SocketMember } from '../../src/rooms/socket-member.js';
+import { SocketMember } from '../../src/connections/socket-member.js';
 import { Delivery } from '../../src/store/stored-message.js';
 import { RunningApp, startApp } from '../support/start-app.js';
 
