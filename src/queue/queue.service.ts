@@ -146,7 +146,7 @@ export class QueueService {
     await this.leases.releaseHolder(consumerId);
   }
 
-  /** Which of `ids` this consumer holds on a queue of `ns` (checked before settling anything). */
+  /** Whether this consumer holds `id` on a queue of `ns` (asked before settling anything). */
   holds(ns: string, consumerId: string, id: string): boolean {
     return this.subscriptionHolding(ns, consumerId, id) !== undefined;
   }
