@@ -1,4 +1,4 @@
-import { prototypeNamedKeys } from './prototype-keys.js';
+import { prototypeNamedKeys, stripOutsideMessages } from './prototype-keys.js';
 
 describe(prototypeNamedKeys.name, () => {
   it('finds keys named like Object.prototype members, at the top and in batch messages', () => {
@@ -13,5 +13,22 @@ describe(prototypeNamedKeys.name, () => {
 
   it('is empty for anything but an object', () => {
     for (const value of [null, 1, 'x', [JSON.parse('{"__proto__":1}')]]) expect(prototypeNamedKeys(value)).toEqual([]);
+  });
+});
+
+describe(stripOutsideMessages.name, () => {
+  it('lets the strip run on everything but the messages\' payloads and headers', () => {
+    const body = JSON.parse('{"__proto__":1,"payload":{"__proto__":2},"headers":{"constructor":"x"},"messages":[{"payload":{"prototype":3},"constructor":4}]}');
+    stripOutsideMessages(body, (v) => {
+      const o = v as Record<string, unknown>;
+      delete o.__proto__;
+      Reflect.deleteProperty((o.messages as object[])[0], 'constructor');
+      expect(o.payload).toBeNull();
+    });
+    expect(Object.keys(body)).toEqual(['payload', 'headers', 'messages']);
+    expect(Object.keys(body.payload)).toEqual(['__proto__']);
+    expect(Object.keys(body.headers)).toEqual(['constructor']);
+    expect(Object.keys(body.messages[0])).toEqual(['payload']);
+    expect(Object.keys(body.messages[0].payload)).toEqual(['prototype']);
   });
 });

@@ -22,3 +22,28 @@ function namedKeys(value: unknown, prefix: string): string[] {
 function isObject(value: unknown): value is object {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
+
+/**
+ * Runs `strip` (Nest's removal of `__proto__`, `constructor` and `prototype` keys, against prototype
+ * pollution through class-transformer) on a request object with its messages' `payload` and `headers` set
+ * aside, so that inside them such keys arrive exactly as sent: they are the producer's data, never turned
+ * into class instances.
+ */
+export function stripOutsideMessages(value: unknown, strip: (value: unknown) => void): void {
+  const bodies = [value, ...(isObject(value) && Array.isArray((value as { messages?: unknown }).messages) ? (value as { messages: unknown[] }).messages : [])];
+  const aside: [Record<string, unknown>, string, unknown][] = [];
+  for (const body of bodies) {
+    if (!isObject(body)) continue;
+    for (const field of ['payload', 'headers']) {
+      if (Object.prototype.hasOwnProperty.call(body, field)) {
+        aside.push([body as Record<string, unknown>, field, (body as Record<string, unknown>)[field]]);
+        (body as Record<string, unknown>)[field] = null;
+      }
+    }
+  }
+  try {
+    strip(value);
+  } finally {
+    for (const [body, field, kept] of aside) body[field] = kept;
+  }
+}

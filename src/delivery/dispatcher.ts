@@ -98,20 +98,22 @@ export class Dispatcher {
 
   /**
    * getAll for one subscription: what it holds is delivered again (attempt + 1, a new deadline; at
-   * MAX_ATTEMPTS the store dead-letters instead), then its window refills. Returns how many were sent;
-   * `wanted` picks which of the re-delivered messages go out (caps events).
+   * MAX_ATTEMPTS the store dead-letters instead), then its window refills. `wanted` picks which held
+   * deliveries, by their headers (caps events): the others keep their attempt and deadline. Returns how many
+   * were sent.
    */
-  async redeliverHeld(sub: Subscription, wanted: (d: Delivery) => boolean = () => true): Promise<number> {
+  async redeliverHeld(sub: Subscription, wanted?: (headers: Readonly<Record<string, string>>) => boolean): Promise<number> {
+    const ids = wanted ? [...sub.held].filter(([, h]) => wanted(h.headers)).map(([id]) => id) : null;
+    if (ids?.length === 0) return 0;
     const now = this.clock.now();
     const deadline = this.deadline(now);
-    const claimed = await this.store.redeliverHeld(sub.channel, sub.consumer.id, now, deadline, this.config.maxAttempts);
-    sub.held.clear();
+    const claimed = await this.store.redeliverHeld(sub.channel, sub.consumer.id, now, deadline, this.config.maxAttempts, ids);
+    for (const id of ids ?? [...sub.held.keys()]) sub.held.delete(id);
     const deliveries = this.readable(sub.channel, claimed, sub.consumer.id);
-    for (const d of deliveries) sub.held.set(d.id, { deadline, publishedAt: d.publishedAt });
-    const sent = deliveries.filter(wanted);
-    if (sent.length) sub.consumer.deliver(sent);
+    this.hold(sub, deliveries, deadline);
+    if (deliveries.length) sub.consumer.deliver(deliveries);
     this.wake(sub.channel);
-    return sent.length;
+    return deliveries.length;
   }
 
   /**
@@ -202,12 +204,16 @@ export class Dispatcher {
       return false;
     }
     deliveries = this.readable(sub.channel, deliveries, sub.consumer.id);
-    for (const d of deliveries) sub.held.set(d.id, { deadline, publishedAt: d.publishedAt });
+    this.hold(sub, deliveries, deadline);
     if (deliveries.length) {
       sub.consumer.deliver(deliveries);
       for (const listener of this.listeners) listener(sub.channel, deliveries);
     }
     return claimed === max;
+  }
+
+  private hold(sub: Subscription, deliveries: readonly Delivery[], deadline: number): void {
+    for (const d of deliveries) sub.held.set(d.id, { deadline, publishedAt: d.publishedAt, headers: d.headers });
   }
 
   /**

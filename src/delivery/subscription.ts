@@ -5,6 +5,8 @@ import { Consumer } from './consumer.js';
 export interface Held {
   readonly deadline: number;
   readonly publishedAt: number;
+  /** The delivery's headers, so getAll can pick what to send again without reading the store. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** One consumer on one queue: its prefetch window and what it holds (id → deadline and publish time). */

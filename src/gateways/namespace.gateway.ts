@@ -200,7 +200,7 @@ export abstract class NamespaceGateway implements OnGatewayInit, OnGatewayConnec
 
   /** What `getAll { event }` sends again: everything, or only room copies of that event (caps adds its queue). */
   protected redeliverFilter(event: string | undefined): RedeliverFilter {
-    return event === undefined ? {} : { queues: [], wanted: (d) => d.headers.event === event };
+    return event === undefined ? {} : { queues: [], wanted: (headers) => headers.event === event };
   }
 
   /** How one delivery goes on the wire here. */

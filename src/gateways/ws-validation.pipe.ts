@@ -2,7 +2,7 @@ import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@
 import { WsException } from '@nestjs/websockets';
 import { ValidatorOptions } from 'class-validator';
 import { ErrorCode } from '../common/error-code.js';
-import { prototypeNamedKeys } from '../common/prototype-keys.js';
+import { prototypeNamedKeys, stripOutsideMessages } from '../common/prototype-keys.js';
 import { WS_PAYLOAD } from './ws-payload.decorator.js';
 
 /**
@@ -58,6 +58,10 @@ export class WsValidationPipe extends ValidationPipe {
       throw new WsException({ code: ErrorCode.VALIDATION, message: details.map((d) => d.errors[0]).join('; '), details });
     }
     return dto;
+  }
+
+  protected override stripProtoKeys(value: unknown): void {
+    stripOutsideMessages(value, (v) => super.stripProtoKeys(v));
   }
 
   protected override validate(object: object, validatorOptions?: ValidatorOptions) {

@@ -1,6 +1,6 @@
 import { ArgumentMetadata, BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
 import { jsonShape, MAX_DEPTH } from '../common/json-shape.js';
-import { prototypeNamedKeys } from '../common/prototype-keys.js';
+import { prototypeNamedKeys, stripOutsideMessages } from '../common/prototype-keys.js';
 
 /** The REST validation rules (contract §4): unknown fields are errors, listed field by field. */
 export const REST_VALIDATION = { whitelist: true, forbidNonWhitelisted: true, transform: true } as const;
@@ -38,5 +38,9 @@ export class HttpValidationPipe extends ValidationPipe {
     const dto: unknown = await super.transform(value, metadata);
     if (hidden.length) throw new BadRequestException(hidden.map((path) => `property ${path} should not exist`));
     return dto;
+  }
+
+  protected override stripProtoKeys(value: unknown): void {
+    stripOutsideMessages(value, (v) => super.stripProtoKeys(v));
   }
 }

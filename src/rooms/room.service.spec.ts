@@ -230,6 +230,22 @@ describe(RoomService.name, () => {
       ]);
     });
 
+    it('on getAll with a filter sends again only the copies it picks, and charges the others no attempt', async () => {
+      const alice = await connect('alice');
+      await join(alice);
+      await sut.publish(NS, ROOM, { payload: 'picked', headers: { event: 'delivered' } });
+      const { id: other } = await sut.publish(NS, ROOM, { payload: 'other', headers: { event: 'in-transit' } });
+      await until(() => alice.received.length === 2, 'both copies are delivered');
+
+      for (let i = 0; i < MAX_ATTEMPTS + 1; i++) expect(await sut.redeliver(NS, alice.id, (h) => h.event === 'nothing')).toBe(0);
+      expect(await sut.redeliver(NS, alice.id, (h) => h.event === 'delivered')).toBe(1);
+
+      expect(alice.received.slice(2).map((d) => [JSON.parse(d.payload), d.attempt])).toEqual([['picked', 2]]);
+      expect(await sut.deadLetters(NS, ROOM, 10)).toEqual([]);
+      expect(await sut.redeliver(NS, alice.id)).toBe(2);
+      expect(alice.received.find((d) => d.id === other && d.attempt === 2)).toBeDefined();
+    });
+
     it('holds delayed copies back for every member until the delay passes', async () => {
       const alice = await connect('alice');
       await join(alice);
@@ -294,6 +310,21 @@ describe(RoomService.name, () => {
       expect(await sut.redeliver(NS, back.id)).toBe(0);
       await settle();
       expect(back.received).toHaveLength(1);
+    });
+
+    it('dead-letter a copy nacked with requeue false (rejected), and only forget one nacked to be sent again', async () => {
+      const vendor = await connect(null);
+      await join(vendor, 'acme', 'mailbox');
+      const { id: kept } = await sut.publish(NS, 'acme', { payload: 'again' });
+      const { id: rejected } = await sut.publish(NS, 'acme', { payload: 'rejected' });
+      await until(() => vendor.received.length === 2, 'both mailbox copies are sent');
+
+      expect(await sut.nack(NS, vendor.id, rejected, false, 0)).toBe(true);
+      expect(await sut.nack(NS, vendor.id, kept, true, 0)).toBe(true);
+
+      expect(await sut.deadLetters(NS, 'acme', 10)).toMatchObject([{ id: rejected, client: 'acme', reason: 'rejected' }]);
+      expect(await sut.redeliver(NS, vendor.id)).toBe(1);
+      expect(vendor.received.at(-1)).toMatchObject({ id: kept });
     });
 
     it('send new copies to the sockets in the mailbox as they are published', async () => {

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Peers } from '../delivery/peers.js';
 import { Clock } from '../common/clock.js';
-import { CourierError } from '../common/courier-error.js';
 import { assertName } from '../common/names.js';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
@@ -243,18 +242,20 @@ export class RoomService {
 
   /**
    * nack of a room copy this socket holds: a client's copy goes back to ready (after `delayMs`) or is
-   * dead-lettered like a queue message. A best-effort or mailbox copy is only forgotten by this socket
-   * (it is sent again on the next join or getAll); a mailbox copy cannot be dead-lettered this way.
+   * dead-lettered like a queue message. A mailbox copy with `requeue: false` is dead-lettered (`rejected`);
+   * requeued, it is only forgotten by this socket and sent again on the next join or getAll (a mailbox copy
+   * stays ready while anonymous sockets read it). A best-effort live copy is only forgotten.
    * False when the socket does not hold `id`.
    */
   async nack(ns: string, socketId: string, id: string, requeue: boolean, delayMs: number): Promise<boolean> {
     const state = this.connectionRegistry.get(ns, socketId);
     if (!state) return false;
     if (state.liveHeld.delete(id)) return true;
-    if (state.mailboxHeld.has(id)) {
-      if (!requeue) throw CourierError.validation('a mailbox copy cannot be dead-lettered: ack it, or nack it to have it sent again');
+    const mailbox = state.mailboxHeld.get(id);
+    if (mailbox !== undefined) {
       state.mailboxHeld.delete(id);
-      return true;
+      if (requeue) return true;
+      return (await this.store.deadLetter(ns, [{ id, client: mailbox }], null, this.clock.now(), 'rejected')).length > 0;
     }
     const clientId = state.member.clientId;
     const client = clientId === null ? undefined : this.clients.get(clientKey(ns, clientId));
@@ -267,18 +268,18 @@ export class RoomService {
    * getAll: sends again everything pending for this socket's client id (a new attempt each), or for an
    * anonymous socket the mailbox copies it does not already hold. `filter` picks which (caps events).
    */
-  async redeliver(ns: string, socketId: string, filter: (d: Delivery) => boolean = () => true): Promise<number> {
+  async redeliver(ns: string, socketId: string, wanted?: (headers: Readonly<Record<string, string>>) => boolean): Promise<number> {
     const state = this.socket(ns, socketId);
     const clientId = state.member.clientId;
     if (clientId === null) {
       let sent = 0;
-      for (const room of state.mailboxes) sent += await this.replayMailbox(state, room, filter);
+      for (const room of state.mailboxes) sent += await this.replayMailbox(state, room, (d) => !wanted || wanted(d.headers));
       return sent;
     }
     const client = this.clients.get(clientKey(ns, clientId));
     let sent = 0;
     for (const sub of client?.subs.values() ?? []) {
-      sent += await this.dispatcher.redeliverHeld(sub, filter);
+      sent += await this.dispatcher.redeliverHeld(sub, wanted);
     }
     return sent;
   }

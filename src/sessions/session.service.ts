@@ -2,13 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CourierError } from '../common/courier-error.js';
 import { QueueService } from '../queue/queue.service.js';
 import { RoomService } from '../rooms/room.service.js';
-import { Delivery } from '../store/stored-message.js';
 import { SessionRef } from './session-ref.js';
 
-/** Which deliveries `getAll` sends again: some queues only (undefined: all), and a test on each delivery. */
+/** Which deliveries `getAll` sends again: some queues only (undefined: all), and a test of each one's headers. */
 export interface RedeliverFilter {
   readonly queues?: readonly string[];
-  readonly wanted?: (d: Delivery) => boolean;
+  readonly wanted?: (headers: Readonly<Record<string, string>>) => boolean;
 }
 
 /**

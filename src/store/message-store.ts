@@ -63,9 +63,10 @@ export interface MessageStore {
 
   /**
    * Delivers again what `holder` already holds in this channel (getAll): one more attempt each and a new
-   * deadline; those already delivered `maxAttempts` times are dead-lettered instead.
+   * deadline; those already delivered `maxAttempts` times are dead-lettered instead. `ids` limits it to
+   * those messages (null: everything held), so what is not sent again is not charged an attempt.
    */
-  redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number): Promise<Delivery[]>;
+  redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number, ids: readonly string[] | null): Promise<Delivery[]>;
 
   /** Ready messages of a channel without claiming them (mailbox copies sent to anonymous sockets). */
   peekReady(channel: Channel, max: number, now: number): Promise<Delivery[]>;

@@ -585,7 +585,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         await publish(['a', 'b']);
         await claim(1, T0, queue(), HOLDER, T0 + 100);
         await claim(1, T0, queue(), OTHER_HOLDER, T0 + 200);
-        await sut.redeliverHeld(queue(), HOLDER, T0 + 50, T0 + 1000, MAX_ATTEMPTS);
+        await sut.redeliverHeld(queue(), HOLDER, T0 + 50, T0 + 1000, MAX_ATTEMPTS, null);
 
         expect(await sut.sweep(T0 + 300, MAX_ATTEMPTS, false)).toMatchObject({ timedOut: 1, woken: [queue()] });
         expect(await stats()).toMatchObject({ ready: 1, inFlight: 1 });
@@ -675,7 +675,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         await publish(['a', 'b', 'c']);
         await claim(2, T0, queue(), HOLDER, T0 + 100);
 
-        const again = await sut.redeliverHeld(queue(), HOLDER, T0 + 50, T0 + 1000, MAX_ATTEMPTS);
+        const again = await sut.redeliverHeld(queue(), HOLDER, T0 + 50, T0 + 1000, MAX_ATTEMPTS, null);
 
         expect(again.map((d) => [d.payload, d.attempt])).toEqual([
           ['a', 2],
@@ -694,9 +694,25 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         await claim(1, T0, queue(), OTHER_HOLDER);
         await claim(1, T0, queue('other'));
 
-        const again = await sut.redeliverHeld(queue(), HOLDER, T0 + 1, T0 + 1000, MAX_ATTEMPTS);
+        const again = await sut.redeliverHeld(queue(), HOLDER, T0 + 1, T0 + 1000, MAX_ATTEMPTS, null);
 
         expect(payloads(again)).toEqual(['a']);
+      });
+
+      it('with ids, delivers again only those, and charges the others nothing', async () => {
+        const [a, b, c] = await publish(['a', 'b', 'c']);
+        await claim(3);
+
+        const again = await sut.redeliverHeld(queue(), HOLDER, T0 + 1, T0 + 1000, MAX_ATTEMPTS, [b, 'unknown']);
+
+        expect(again.map((d) => [d.id, d.attempt])).toEqual([[b, 2]]);
+        expect(await sut.redeliverHeld(queue(), HOLDER, T0 + 2, T0 + 1000, MAX_ATTEMPTS, [])).toEqual([]);
+        expect(await stats()).toMatchObject({ inFlight: 3, redelivered: 1 });
+        const rest = await sut.redeliverHeld(queue(), HOLDER, T0 + 3, T0 + 1000, MAX_ATTEMPTS, [a, c]);
+        expect(rest.map((d) => [d.id, d.attempt])).toEqual([
+          [a, 2],
+          [c, 2],
+        ]);
       });
 
       it('dead-letters instead what was delivered maxAttempts times', async () => {
@@ -705,7 +721,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         await sut.release(NS, [qref(a)], HOLDER, release(T0));
         await claim(2);
 
-        const again = await sut.redeliverHeld(queue(), HOLDER, T0 + 1, T0 + 1000, 2);
+        const again = await sut.redeliverHeld(queue(), HOLDER, T0 + 1, T0 + 1000, 2, null);
 
         expect(again.map((d) => [d.id, d.attempt])).toEqual([[b, 2]]);
         expect(await sut.deadLetters(NS, 'queue', 'jobs', 10)).toMatchObject([{ id: a, attempts: 2, reason: 'max-attempts' }]);
@@ -1064,7 +1080,7 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
           await sut.deadLetter(NS, [qref(c)], HOLDER, T0 + 1, 'rejected');
           await sut.sweep(T0 + 1000, MAX_ATTEMPTS, false);
           await claim(1, T0 + 1000);
-          await sut.redeliverHeld(queue(), HOLDER, T0 + 1001, T0 + 5000, MAX_ATTEMPTS);
+          await sut.redeliverHeld(queue(), HOLDER, T0 + 1001, T0 + 5000, MAX_ATTEMPTS, null);
           const before = await stats();
 
           await reopen();

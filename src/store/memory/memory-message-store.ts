@@ -125,8 +125,9 @@ export class MemoryMessageStore implements MessageStore {
     return { deliveries, expired };
   }
 
-  async redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number): Promise<Delivery[]> {
-    const held = [...(this.byHolder.get(holder) ?? [])].filter((r) => sameChannel(r.channel, channel));
+  async redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number, ids: readonly string[] | null): Promise<Delivery[]> {
+    const only = ids && new Set(ids);
+    const held = [...(this.byHolder.get(holder) ?? [])].filter((r) => sameChannel(r.channel, channel) && (!only || only.has(r.id)));
     held.sort((a, b) => a.seq - b.seq);
     const out: Delivery[] = [];
     for (const rec of held) {

@@ -210,9 +210,10 @@ export class RedisMessageStore implements MessageStore {
     return { deliveries: toDeliveries(channel, rest), expired: Number(expired) };
   }
 
-  async redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number): Promise<Delivery[]> {
+  async redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number, ids: readonly string[] | null): Promise<Delivery[]> {
     const c = channel;
-    const args = [now, c.ns, c.kind, c.name, c.client, holder, this.instance, ackDeadline, maxAttempts];
+    if (ids && ids.length === 0) return [];
+    const args = [now, c.ns, c.kind, c.name, c.client, holder, this.instance, ackDeadline, maxAttempts, ...(ids ?? [])];
     return toDeliveries(channel, await this.run<Reply[]>(REDELIVER_HELD, args));
   }
 

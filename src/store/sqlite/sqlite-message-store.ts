@@ -235,9 +235,10 @@ export class SqliteMessageStore implements MessageStore {
   }
 
 
-  redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number): Promise<Delivery[]> {
+  redeliverHeld(channel: Channel, holder: string, now: number, ackDeadline: number, maxAttempts: number, ids: readonly string[] | null): Promise<Delivery[]> {
     return this.tx.run(() => {
-      const rows = this.s.heldIn.all(holder, channel.ns, KIND[channel.kind], channel.name, channel.client) as Row[];
+      const only = ids && new Set(ids);
+      const rows = (this.s.heldIn.all(holder, channel.ns, KIND[channel.kind], channel.name, channel.client) as Row[]).filter((r) => !only || only.has(r.id));
       const out: Delivery[] = [];
       for (const row of rows) {
         if (row.attempts >= maxAttempts) {
