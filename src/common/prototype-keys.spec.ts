@@ -1,4 +1,4 @@
-import { prototypeNamedKeys, stripOutsideMessages } from './prototype-keys.js';
+import { prototypeNamedKeys, withMessageDataAside } from './prototype-keys.js';
 
 describe(prototypeNamedKeys.name, () => {
   it('finds keys named like Object.prototype members, at the top and in batch messages', () => {
@@ -16,19 +16,21 @@ describe(prototypeNamedKeys.name, () => {
   });
 });
 
-describe(stripOutsideMessages.name, () => {
-  it('lets the strip run on everything but the messages\' payloads and headers', () => {
-    const body = JSON.parse('{"__proto__":1,"payload":{"__proto__":2},"headers":{"constructor":"x"},"messages":[{"payload":{"prototype":3},"constructor":4}]}');
-    stripOutsideMessages(body, (v) => {
-      const o = v as Record<string, unknown>;
-      delete o.__proto__;
-      Reflect.deleteProperty((o.messages as object[])[0], 'constructor');
-      expect(o.payload).toBeNull();
+describe(withMessageDataAside.name, () => {
+  it('validates the body with its messages\' payloads and headers set aside, then puts them back on both', async () => {
+    const body = JSON.parse('{"payload":{"__proto__":2},"headers":{"constructor":"x"},"messages":[{"payload":{"prototype":3},"headers":5}]}');
+    const seen: unknown[] = [];
+    const dto = await withMessageDataAside(body, async (v) => {
+      const o = v as { payload: unknown; headers: unknown; messages: { payload: unknown; headers: unknown }[] };
+      seen.push(o.payload, o.headers, o.messages[0].payload, o.messages[0].headers);
+      return { payload: o.payload, headers: o.headers, messages: [{ payload: o.messages[0].payload, headers: o.messages[0].headers }] };
     });
-    expect(Object.keys(body)).toEqual(['payload', 'headers', 'messages']);
-    expect(Object.keys(body.payload)).toEqual(['__proto__']);
-    expect(Object.keys(body.headers)).toEqual(['constructor']);
-    expect(Object.keys(body.messages[0])).toEqual(['payload']);
-    expect(Object.keys(body.messages[0].payload)).toEqual(['prototype']);
+    expect(seen).toEqual([null, {}, null, 5]);
+    for (const target of [body, dto]) {
+      expect(Object.keys(target.payload)).toEqual(['__proto__']);
+      expect(Object.keys(target.headers)).toEqual(['constructor']);
+      expect(Object.keys(target.messages[0].payload)).toEqual(['prototype']);
+      expect(target.messages[0].headers).toBe(5);
+    }
   });
 });

@@ -24,26 +24,40 @@ function isObject(value: unknown): value is object {
 }
 
 /**
- * Runs `strip` (Nest's removal of `__proto__`, `constructor` and `prototype` keys, against prototype
- * pollution through class-transformer) on a request object with its messages' `payload` and `headers` set
- * aside, so that inside them such keys arrive exactly as sent: they are the producer's data, never turned
- * into class instances.
+ * Sets the object-valued `payload` and `headers` of a request's messages (the body, and each of its
+ * `messages`) aside while `validate` runs, then puts them back on the body and on what `validate` returned.
+ * They are the producer's data: class-transformer would rebuild them (and trip over a `constructor` key
+ * inside), and Nest's prototype-key stripping would delete keys a producer sent. The publishing rules check
+ * them when the message is encoded.
  */
-export function stripOutsideMessages(value: unknown, strip: (value: unknown) => void): void {
-  const bodies = [value, ...(isObject(value) && Array.isArray((value as { messages?: unknown }).messages) ? (value as { messages: unknown[] }).messages : [])];
-  const aside: [Record<string, unknown>, string, unknown][] = [];
-  for (const body of bodies) {
-    if (!isObject(body)) continue;
-    for (const field of ['payload', 'headers']) {
-      if (Object.prototype.hasOwnProperty.call(body, field)) {
-        aside.push([body as Record<string, unknown>, field, (body as Record<string, unknown>)[field]]);
-        (body as Record<string, unknown>)[field] = null;
-      }
+export async function withMessageDataAside<T>(value: unknown, validate: (value: unknown) => Promise<T>): Promise<T> {
+  const aside: [number, 'payload' | 'headers', unknown][] = [];
+  const bodies = messageBodies(value);
+  bodies.forEach((body, i) => {
+    for (const field of ['payload', 'headers'] as const) {
+      const data = body[field];
+      if (data === null || typeof data !== 'object') continue;
+      aside.push([i, field, data]);
+      body[field] = field === 'payload' ? null : {};
     }
-  }
+  });
+  const restore = (target: unknown) => {
+    const into = messageBodies(target);
+    for (const [i, field, data] of aside) if (into[i]) into[i][field] = data;
+  };
+  let result: T;
   try {
-    strip(value);
+    result = await validate(value);
   } finally {
-    for (const [body, field, kept] of aside) body[field] = kept;
+    restore(value);
   }
+  restore(result);
+  return result;
+}
+
+/** The body and the objects of its `messages` list (index 0 is the body). */
+function messageBodies(value: unknown): Record<string, unknown>[] {
+  if (!isObject(value)) return [];
+  const messages = (value as { messages?: unknown }).messages;
+  return [value as Record<string, unknown>, ...(Array.isArray(messages) ? messages.filter(isObject) : [])] as Record<string, unknown>[];
 }

@@ -2,7 +2,7 @@ import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@
 import { WsException } from '@nestjs/websockets';
 import { ValidatorOptions } from 'class-validator';
 import { ErrorCode } from '../common/error-code.js';
-import { prototypeNamedKeys, stripOutsideMessages } from '../common/prototype-keys.js';
+import { prototypeNamedKeys, withMessageDataAside } from '../common/prototype-keys.js';
 import { WS_PAYLOAD } from './ws-payload.decorator.js';
 
 /**
@@ -52,16 +52,14 @@ export class WsValidationPipe extends ValidationPipe {
     // Looked for first: the ValidationPipe deletes `__proto__` and `constructor` from the value, and
     // class-transformer skips the other Object.prototype names, so the whitelist never sees them.
     const hidden = options.forbidUnknownFields ? prototypeNamedKeys(value) : [];
-    const dto: unknown = await super.transform(value, { ...metadata, type: 'body' });
+    const dto: unknown = options.forbidUnknownFields
+      ? await withMessageDataAside(value, (v) => super.transform(v, { ...metadata, type: 'body' }))
+      : await super.transform(value, { ...metadata, type: 'body' });
     if (hidden.length) {
       const details = hidden.map((field) => ({ field, errors: [`property ${field} should not exist`] }));
       throw new WsException({ code: ErrorCode.VALIDATION, message: details.map((d) => d.errors[0]).join('; '), details });
     }
     return dto;
-  }
-
-  protected override stripProtoKeys(value: unknown): void {
-    stripOutsideMessages(value, (v) => super.stripProtoKeys(v));
   }
 
   protected override validate(object: object, validatorOptions?: ValidatorOptions) {

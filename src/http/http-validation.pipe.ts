@@ -1,6 +1,6 @@
 import { ArgumentMetadata, BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
 import { jsonShape, MAX_DEPTH } from '../common/json-shape.js';
-import { prototypeNamedKeys, stripOutsideMessages } from '../common/prototype-keys.js';
+import { prototypeNamedKeys, withMessageDataAside } from '../common/prototype-keys.js';
 
 /** The REST validation rules (contract §4): unknown fields are errors, listed field by field. */
 export const REST_VALIDATION = { whitelist: true, forbidNonWhitelisted: true, transform: true } as const;
@@ -35,12 +35,8 @@ export class HttpValidationPipe extends ValidationPipe {
     if (!validated) return super.transform(value, metadata);
     assertShallowBody(value);
     const hidden = prototypeNamedKeys(value);
-    const dto: unknown = await super.transform(value, metadata);
+    const dto: unknown = await withMessageDataAside(value, (v) => super.transform(v, metadata));
     if (hidden.length) throw new BadRequestException(hidden.map((path) => `property ${path} should not exist`));
     return dto;
-  }
-
-  protected override stripProtoKeys(value: unknown): void {
-    stripOutsideMessages(value, (v) => super.stripProtoKeys(v));
   }
 }

@@ -72,7 +72,7 @@ function checkPublishInput(input: PublishInput, where: string): Omit<NewMessage,
   }
   const headers = input.headers ?? {};
   if (headers === null || typeof headers !== 'object' || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
-    throw CourierError.validation(`${at('headers')} must be a map of strings`, { field: at('headers') });
+    throw CourierError.validation(`${at('headers')} must be an object whose values are strings`, { field: at('headers') });
   }
   return { headers: { ...headers }, priority, delayMs, ttlMs, key };
 }
