@@ -157,6 +157,34 @@ describe('validation gaps (issue 11)', () => {
       expect((await get(queuePath(queue))).status).toBe(404);
     });
 
+    it('defect 5: inside a payload or headers such names are the producer\'s and arrive exactly as sent (REST queue and room, socket)', async () => {
+      const names = PROTOTYPE_NAMES.map((name) => `"${name}":{"kept":"${name}"}`).join(',');
+      const headers = PROTOTYPE_NAMES.map((name) => `"${name}":"h-${name}"`).join(',');
+      const message = `"payload":{${names},"nested":{${names}}},"headers":{${headers}}`;
+      const expected = JSON.parse(`{${message}}`);
+      const queue = fresh('kept');
+      const { room, member } = await watchedRoom();
+      const consumer = await connectClient(sut.url, NS);
+      expect(await consumer.request('subscribe', { queue })).toMatchObject({ ok: true });
+      const producer = await connectClient(sut.url, NS);
+
+      const sources = new Map<string, string>();
+      const restQueue = await post(`${queuePath(queue)}/messages`, `{${message}}`);
+      const restRoom = await post(`${roomPath(room)}/messages`, `{${message}}`);
+      const socketQueue = await producer.request('publish', JSON.parse(`{"queue":"${queue}",${message}}`));
+      const socketRoom = await producer.request('publish', JSON.parse(`{"room":"${room}",${message}}`));
+      sources.set((restQueue.json as { id: string }).id, 'REST queue publish');
+      sources.set((restRoom.json as { id: string }).id, 'REST room publish');
+      sources.set(socketQueue.id, 'socket queue publish');
+      sources.set(socketRoom.id, 'socket room publish');
+
+      // Compared as JSON text: an own `__proto__` field is an ordinary key there.
+      const asSent = JSON.stringify([expected.payload, expected.headers]);
+      const received = [...(await consumer.waitForBodies(2)), ...(await member.waitForBodies(2))];
+      const delivered = received.map((r) => [sources.get(r.id) ?? r.id, JSON.stringify([r.payload, r.headers])]).sort();
+      expect(delivered).toEqual([...sources.values()].map((source) => [source, asSent]).sort());
+    });
+
     it('defect 5: none of these requests changed Object.prototype of the server', () => {
       // startApp runs the server in this process, so a polluted prototype would show here.
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
