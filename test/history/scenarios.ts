@@ -1,7 +1,7 @@
 import type { ScenarioOptions } from './scenario.js';
 
 /**
- * The two scenarios of the brief. sqlite: one node, restarted on its own data; redis: two nodes on one
+ * The two scenarios. sqlite: one node, restarted on its own data; redis: two nodes on one
  * Redis, producers and consumers on both. The short versions run inside `npm test`.
  */
 export function shortScenario(store: 'sqlite' | 'redis', seed: number, chaosMs = 30_000): ScenarioOptions {
