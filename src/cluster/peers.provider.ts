@@ -10,5 +10,5 @@ import { RedisPeers } from './redis-peers.js';
 export const PEERS_PROVIDER: FactoryProvider<Peers> = {
   provide: Peers,
   inject: [CourierConfig, NodeId, MESSAGE_STORE],
-  useFactory: (config: CourierConfig, nodeId: NodeId, store: MessageStore) => (store.shared ? new RedisPeers(config, nodeId) : new Peers()),
+  useFactory: (config: CourierConfig, nodeId: NodeId, store: MessageStore) => (store.shared ? new RedisPeers(config, nodeId, store) : new Peers()),
 };

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Redis } from 'ioredis';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
+import type { MessageStore } from '../store/message-store.js';
 import { closeRedis, connectRedis, createRedisClient } from '../store/redis/redis-connection.js';
 import { Peers } from '../delivery/peers.js';
 
@@ -54,8 +55,11 @@ export class RedisPeers extends Peers implements OnModuleInit, OnApplicationShut
   constructor(
     private readonly config: CourierConfig,
     private readonly nodeId: NodeId,
+    store?: MessageStore,
   ) {
     super();
+    // After Redis lost its data this node counts as declared again only once the others can ask it again.
+    store?.onReset(() => this.rejoin());
     this.questions = `${config.redisPrefix}peers`;
     this.answers = `${config.redisPrefix}peers:${nodeId.value}`;
     this.pub = createRedisClient(config.redisUrl, 'peers-pub');
@@ -72,6 +76,16 @@ export class RedisPeers extends Peers implements OnModuleInit, OnApplicationShut
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_MS);
     this.heartbeat.unref();
+  }
+
+  /** Back in the list of live nodes, with the subscriber listening again (it resubscribes on reconnect). */
+  private async rejoin(): Promise<void> {
+    for (let waited = 0; this.sub.status !== 'ready'; waited += 50) {
+      if (waited > 10_000) throw new Error('the peers subscriber did not reconnect');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await this.beat();
+    this.peerList = null;
   }
 
   async onApplicationShutdown(): Promise<void> {
