@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { NodeId } from '../common/node-id.js';
 import { CourierConfig } from '../config/courier-config.js';
+import { MESSAGE_STORE } from '../store/message-store.js';
 import type { MessageStore } from '../store/message-store.js';
 import { closeRedis, connectRedis, createRedisClient } from '../store/redis/redis-connection.js';
 import { Peers } from '../delivery/peers.js';
@@ -55,7 +56,7 @@ export class RedisPeers extends Peers implements OnModuleInit, OnApplicationShut
   constructor(
     private readonly config: CourierConfig,
     private readonly nodeId: NodeId,
-    store?: MessageStore,
+    @Optional() @Inject(MESSAGE_STORE) store?: MessageStore,
   ) {
     super();
     // After Redis lost its data this node counts as declared again only once the others can ask it again.
