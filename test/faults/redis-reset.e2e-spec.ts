@@ -87,7 +87,13 @@ describe('storage fault: Redis restarted empty under two nodes', () => {
 
   it('lists the still-connected consumer on its queue again (consumers 1, totals from zero)', async () => {
     // Asked of the node the consumer is not connected to: the declaration is cluster-wide.
-    const stats = await restGet(a!.url, `/api/namespaces/${NS}/queues/${queue}`);
+    // Counted by asking every node over Redis: on a loaded machine the first answers after the reset can
+    // come late, so give it the contract's "few seconds".
+    const read = () => restGet(a!.url, `/api/namespaces/${NS}/queues/${queue}`);
+    const stats = await waitFor(async () => {
+      const s = await read();
+      return s.status === 200 && s.body.consumers === 1 ? s : null;
+    }, 'the consumer to be counted again', NOTICE_MS).catch(read);
     expect(stats.status).toBe(200);
     expect(stats.body).toMatchObject({ consumers: 1 });
     expect(stats.body.published).toBeLessThan(BACKLOG);
